@@ -1,0 +1,134 @@
+//! Line-level views of a text that keep every byte accounted for.
+//!
+//! Parsers in this crate walk [`lines`] instead of `str::lines` because they need each line's byte
+//! range and its own line ending: a mixed LF/CRLF file keeps each line's ending when a line is
+//! removed or rewritten, and a file without a final newline stays without one.
+
+use std::ops::Range;
+
+/// One physical line: `content` excludes the line ending, `full` includes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// 1-based line number.
+    pub number: usize,
+    pub start: usize,
+    /// End of the content, before `\r\n` or `\n`.
+    pub content_end: usize,
+    /// End of the line including its ending; equals `content_end` on a last line without one.
+    pub end: usize,
+    pub content: &'a str,
+}
+
+impl Line<'_> {
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    pub fn content_range(&self) -> Range<usize> {
+        self.start..self.content_end
+    }
+
+    pub fn ending<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.content_end..self.end]
+    }
+}
+
+/// The length of a UTF-8 byte order mark at the start of `text`, 0 or 3.
+pub fn bom_len(text: &str) -> usize {
+    if text.starts_with('\u{feff}') { 3 } else { 0 }
+}
+
+/// Iterate over the physical lines of `text`. A BOM stays part of the first line's content;
+/// callers that care strip it with [`bom_len`].
+pub fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    let mut start = 0;
+    let mut number = 0;
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        number += 1;
+        let rest = &text[start..];
+        let (content_len, ending_len) = match rest.find('\n') {
+            Some(newline) if newline > 0 && rest.as_bytes()[newline - 1] == b'\r' => {
+                (newline - 1, 2)
+            }
+            Some(newline) => (newline, 1),
+            None => (rest.len(), 0),
+        };
+        let line = Line {
+            number,
+            start,
+            content_end: start + content_len,
+            end: start + content_len + ending_len,
+            content: &rest[..content_len],
+        };
+        start = line.end;
+        Some(line)
+    })
+}
+
+/// Maps byte offsets to 1-based line numbers.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(at, _)| at + 1));
+        LineIndex { starts }
+    }
+
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(index) => index + 1,
+            Err(index) => index,
+        }
+    }
+}
+
+/// The newline a new line inserted into `text` should use: the file's first ending, LF if none.
+pub fn newline_style(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(at) if at > 0 && text.as_bytes()[at - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_keep_their_own_endings() {
+        let text = "a\r\nb\nc";
+        let all: Vec<_> = lines(text).collect();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].content, "a");
+        assert_eq!(all[0].ending(text), "\r\n");
+        assert_eq!(all[1].ending(text), "\n");
+        assert_eq!(all[2].content, "c");
+        assert_eq!(all[2].ending(text), "");
+        let rebuilt: String = all.iter().map(|line| &text[line.range()]).collect();
+        assert_eq!(rebuilt, text);
+    }
+
+    #[test]
+    fn line_index_maps_offsets() {
+        let index = LineIndex::new("ab\ncd\n\nef");
+        assert_eq!(index.line_of(0), 1);
+        assert_eq!(index.line_of(2), 1);
+        assert_eq!(index.line_of(3), 2);
+        assert_eq!(index.line_of(6), 3);
+        assert_eq!(index.line_of(8), 4);
+    }
+
+    #[test]
+    fn newline_style_follows_the_file() {
+        assert_eq!(newline_style("x\r\ny\n"), "\r\n");
+        assert_eq!(newline_style("x\ny"), "\n");
+        assert_eq!(newline_style("x"), "\n");
+    }
+}
