@@ -1,0 +1,443 @@
+//! DevStack plugins (`devstack/plugin.sh`, `devstack/settings`, `devstack/lib/*`): the variables
+//! that hold a script path and the helpers that turn them into a uWSGI config.
+//!
+//! - `X_UWSGI=$X_BIN_DIR/x-wsgi` (and `${X_BIN_DIR}`, `${X_UWSGI:-...}` defaults, absolute bin
+//!   dirs, `$(which x-wsgi)`) becomes `X_UWSGI=x.wsgi.api:application`.
+//! - `write_uwsgi_config CONF WSGI URL` derives the uWSGI socket, the Apache site and the
+//!   process name from `basename WSGI`. Once `WSGI` is a module path those names would change
+//!   (upstream core DevStack renamed them and broke sockets, sites and upgrade jobs), so the call
+//!   gains the name argument with the old basename: a 5th argument, with `""` for an absent 4th
+//!   (`write_local_uwsgi_http_config` takes it 4th). `remove_uwsgi_config`'s second argument, which
+//!   DevStack now reads as that name, becomes the same name.
+//! - `iniset FILE uwsgi wsgi-file PATH` becomes `iniset FILE uwsgi module M:application`.
+//!
+//! Any other mention, including commented-out code, is reported for a person.
+//!
+//! See: DevStack `lib/apache` (`write_uwsgi_config`, `remove_uwsgi_config`).
+
+use std::ops::Range;
+
+use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
+use crate::edit::Edit;
+use crate::shell::{self, Token};
+use crate::text;
+
+pub struct Devstack;
+
+const WRITE: &str = "write_uwsgi_config";
+const WRITE_HTTP: &str = "write_local_uwsgi_http_config";
+const REMOVE: &str = "remove_uwsgi_config";
+
+impl Dialect for Devstack {
+    fn name(&self) -> &'static str {
+        "devstack"
+    }
+
+    fn claims(&self, path: &str) -> bool {
+        let mut components = path.split('/');
+        let file = components.next_back().unwrap_or_default();
+        let is_doc = [".rst", ".md", ".txt"]
+            .iter()
+            .any(|suffix| file.ends_with(suffix));
+        !is_doc && components.any(|component| component == "devstack")
+    }
+
+    fn keywords(&self) -> &'static [&'static str] {
+        &[WRITE, WRITE_HTTP, REMOVE]
+    }
+
+    fn collect(&self, _path: &str, text: &str, map: &ScriptMap, context: &mut Context) {
+        for line in text::lines(text) {
+            if let Some(assignment) = assignment(line.content)
+                && let Some((_, script)) =
+                    script_path_in(line.content, assignment.value.clone(), map)
+            {
+                context
+                    .script_variables
+                    .insert(assignment.name.to_owned(), script.to_owned());
+            }
+        }
+    }
+
+    fn scan(&self, _path: &str, text: &str, map: &ScriptMap, context: &Context) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for line in text::lines(text) {
+            let content = line.content;
+            let at = |offset: usize| line.start + offset;
+            let mut handled: Vec<Range<usize>> = Vec::new();
+            if !content.trim_start().starts_with('#') {
+                if let Some(assignment) = assignment(content)
+                    && let Some((token, script)) =
+                        script_path_in(content, assignment.value.clone(), map)
+                {
+                    let app = map.app_spec(script).unwrap_or_default();
+                    handled.push(token.clone());
+                    findings.push(Finding::rewrite(
+                        at(token.start),
+                        script,
+                        format!(
+                            "`{}` points at the `{script}` script; set it to `{app}`",
+                            assignment.name
+                        ),
+                        vec![Edit::replace(at(token.start)..at(token.end), app)],
+                    ));
+                }
+                for call in calls(content) {
+                    if let Some(finding) = self.call(content, &call, map, context, &mut handled) {
+                        findings.push(Finding {
+                            offset: at(finding.offset),
+                            edits: shift(finding.edits, line.start),
+                            ..finding
+                        });
+                    }
+                }
+            }
+            for mention in map.mentions(content) {
+                if handled.iter().any(|range| {
+                    range.start <= mention.range.start && mention.range.end <= range.end
+                }) {
+                    continue;
+                }
+                let app = map.app_spec(mention.script).unwrap_or_default();
+                findings.push(Finding::manual(
+                    at(mention.range.start),
+                    mention.script,
+                    format!(
+                        "mentions the `{}` script; point it at the module `{app}` by hand",
+                        mention.script
+                    ),
+                ));
+            }
+        }
+        findings
+    }
+}
+
+impl Devstack {
+    /// The finding for one helper call, with offsets relative to the line.
+    fn call(
+        &self,
+        line: &str,
+        call: &Call,
+        map: &ScriptMap,
+        context: &Context,
+        handled: &mut Vec<Range<usize>>,
+    ) -> Option<Finding> {
+        let args = &call.args;
+        let word = |index: usize| args.get(index).map(|range| &line[range.clone()]);
+        if call.function == "iniset" {
+            return iniset(line, call, map, context, handled);
+        }
+        // A name argument that spells the old script keeps DevStack's derived names stable.
+        let name_index = if call.function == WRITE { 4 } else { 3 };
+        let named = (call.function != REMOVE)
+            .then(|| args.get(name_index))
+            .flatten();
+        if let Some(name) = named {
+            handled.push(name.clone());
+        }
+        // The script behind the WSGI argument, and the inline path token if it spells one.
+        let wsgi = word(1)?;
+        let inline = script_path_in(line, args[1].clone(), map);
+        let script = match (&inline, shell::variable_reference(wsgi)) {
+            (Some((_, script)), _) => (*script).to_owned(),
+            (None, Some(variable)) => match (context.script_variables.get(variable), named) {
+                (Some(script), _) => script.clone(),
+                (None, Some(name)) => {
+                    let mention = map.mentions(&line[name.clone()]).into_iter().next()?;
+                    return Some(Finding::ok(
+                        name.start,
+                        mention.script,
+                        format!(
+                            "`{}` names the socket and site after the old `{}` script",
+                            call.function, mention.script
+                        ),
+                    ));
+                }
+                (None, None) => return None,
+            },
+            (None, None) => return None,
+        };
+        if inline.is_none() && named.is_some() {
+            return Some(Finding::ok(
+                call.start,
+                &script,
+                format!(
+                    "`{}` already passes the name `{}`",
+                    call.function,
+                    word(name_index)?
+                ),
+            ));
+        }
+        let app = map.app_spec(&script)?;
+        let mut edits = Vec::new();
+        let mut changes = Vec::new();
+        match call.function {
+            REMOVE => {
+                let bare = inline
+                    .as_ref()
+                    .is_some_and(|(token, _)| line[token.clone()] == script);
+                handled.push(args[1].clone());
+                if bare {
+                    return Some(Finding::ok(
+                        args[1].start,
+                        &script,
+                        format!("`{REMOVE}` already names the `{script}` socket and site"),
+                    ));
+                }
+                edits.push(Edit::replace(args[1].clone(), format!("\"{script}\"")));
+                changes.push(format!("pass the name `{script}` instead of the script"));
+            }
+            WRITE | WRITE_HTTP => {
+                if let Some((token, _)) = &inline {
+                    handled.push(token.clone());
+                    edits.push(Edit::replace(token.clone(), app.clone()));
+                    changes.push(format!("load `{app}`"));
+                }
+                if named.is_none() {
+                    let missing: String = (args.len()..name_index).map(|_| " \"\"").collect();
+                    let end = args.last()?.end;
+                    edits.push(Edit::insert(end, format!("{missing} \"{script}\"")));
+                    changes.push(format!("keep the socket and site name `{script}`"));
+                }
+            }
+            _ => return None,
+        }
+        if edits.is_empty() {
+            return None;
+        }
+        Some(Finding::rewrite(
+            call.start,
+            &script,
+            format!("`{}`: {}", call.function, changes.join(" and ")),
+            edits,
+        ))
+    }
+}
+
+/// `iniset FILE uwsgi wsgi-file VALUE` becomes `iniset FILE uwsgi module M:application`.
+fn iniset(
+    line: &str,
+    call: &Call,
+    map: &ScriptMap,
+    context: &Context,
+    handled: &mut Vec<Range<usize>>,
+) -> Option<Finding> {
+    let args = &call.args;
+    let (section, key, value) = (
+        &line[args.get(1)?.clone()],
+        &line[args.get(2)?.clone()],
+        args.get(3)?.clone(),
+    );
+    if shell::unquote(section) != "uwsgi" || !["wsgi-file", "file"].contains(&shell::unquote(key)) {
+        return None;
+    }
+    let mut edits = vec![Edit::replace(args[2].clone(), "module")];
+    let script = match script_path_in(line, value.clone(), map) {
+        Some((token, script)) => {
+            let app = map.app_spec(script)?;
+            handled.push(token.clone());
+            edits.push(Edit::replace(token, app));
+            script.to_owned()
+        }
+        None => context
+            .script_variables
+            .get(shell::variable_reference(&line[value])?)?
+            .clone(),
+    };
+    let app = map.app_spec(&script)?;
+    Some(Finding::rewrite(
+        call.start,
+        &script,
+        format!("`iniset`: set uWSGI `module` to `{app}`"),
+        edits,
+    ))
+}
+
+struct Assignment<'l> {
+    name: &'l str,
+    value: Range<usize>,
+}
+
+/// `NAME=VALUE` as the first word of the line (after `export`, `local` and the like), where
+/// NAME says it holds a WSGI application.
+fn assignment(line: &str) -> Option<Assignment<'_>> {
+    let words = shell::words(line);
+    let word = words.iter().find(|range| {
+        let word = &line[(*range).clone()];
+        !matches!(
+            word,
+            "export" | "local" | "declare" | "readonly" | "typeset"
+        ) && !word.starts_with('-')
+    })?;
+    let text = &line[word.clone()];
+    let equals = text.find('=')?;
+    let name = &text[..equals];
+    let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (valid && name.contains("WSGI")).then(|| Assignment {
+        name,
+        value: word.start + equals + 1..word.end,
+    })
+}
+
+/// The path token inside `range` of `line` that leads to a mapped script, with the script: a
+/// directory path ending in the script name, or a `$(which script)` lookup.
+fn script_path_in<'m>(
+    line: &str,
+    range: Range<usize>,
+    map: &'m ScriptMap,
+) -> Option<(Range<usize>, &'m str)> {
+    let within = &line[range.clone()];
+    map.mentions(within).into_iter().find_map(|mention| {
+        let start = range.start + mention.range.start;
+        let end = range.start + mention.range.end;
+        for lookup in ["$(which ", "$(type -p ", "$(command -v "] {
+            if line[..start].ends_with(lookup) && line[end..].starts_with(')') {
+                return Some((start - lookup.len()..end + 1, mention.script));
+            }
+        }
+        let token_start = path_start(line, start).max(range.start);
+        is_script_path(&line[token_start..start]).then_some((token_start..end, mention.script))
+    })
+}
+
+struct Call {
+    function: &'static str,
+    start: usize,
+    /// Argument words, the function name excluded, with the WSGI argument at index 1.
+    args: Vec<Range<usize>>,
+}
+
+fn calls(line: &str) -> Vec<Call> {
+    let tokens = shell::tokenize(line);
+    let mut calls = Vec::new();
+    for (index, token) in tokens.iter().enumerate() {
+        let Token::Word(range) = token else { continue };
+        let function = match &line[range.clone()] {
+            WRITE => WRITE,
+            WRITE_HTTP => WRITE_HTTP,
+            REMOVE => REMOVE,
+            "iniset" => "iniset",
+            _ => continue,
+        };
+        let mut args: Vec<Range<usize>> = tokens[index + 1..]
+            .iter()
+            .map_while(|token| match token {
+                Token::Word(range) => Some(range.clone()),
+                Token::Operator(_) => None,
+            })
+            .collect();
+        // `iniset` may take `-sudo` first; its arguments are then shifted by one.
+        if function == "iniset"
+            && args
+                .first()
+                .is_some_and(|first| line[first.clone()].starts_with('-'))
+        {
+            args.remove(0);
+        }
+        calls.push(Call {
+            function,
+            start: range.start,
+            args,
+        });
+    }
+    calls
+}
+
+fn shift(edits: Vec<Edit>, by: usize) -> Vec<Edit> {
+    edits
+        .into_iter()
+        .map(|edit| Edit::replace(edit.range.start + by..edit.range.end + by, edit.replacement))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Action;
+    use crate::edit::apply_edits;
+    use std::collections::BTreeMap;
+
+    fn map() -> ScriptMap {
+        ScriptMap::new(BTreeMap::from([
+            ("heat-wsgi-api".to_owned(), "heat.wsgi.api".to_owned()),
+            ("glance-wsgi-api".to_owned(), "glance.wsgi.api".to_owned()),
+            ("octavia-wsgi".to_owned(), "octavia.wsgi.api".to_owned()),
+        ]))
+    }
+
+    fn run(text: &str) -> (String, Vec<Finding>) {
+        let mut context = Context::default();
+        Devstack.collect("devstack/lib/x", text, &map(), &mut context);
+        let findings = Devstack.scan("devstack/lib/x", text, &map(), &context);
+        let edits: Vec<Edit> = findings
+            .iter()
+            .flat_map(|finding| finding.edits.clone())
+            .collect();
+        (apply_edits(text, &edits).unwrap(), findings)
+    }
+
+    #[test]
+    fn rewrites_variables_and_adds_the_name_argument() {
+        let before = "HEAT_API_UWSGI=$HEAT_BIN_DIR/heat-wsgi-api\nfunction start {\n    write_uwsgi_config \"$HEAT_API_UWSGI_CONF\" \"$HEAT_API_UWSGI\" \"/heatapi\"\n}\nfunction stop {\n    remove_uwsgi_config \"$HEAT_API_UWSGI_CONF\" \"$HEAT_API_UWSGI\"\n}\n";
+        let (after, _) = run(before);
+        assert_eq!(
+            after,
+            "HEAT_API_UWSGI=heat.wsgi.api:application\nfunction start {\n    write_uwsgi_config \"$HEAT_API_UWSGI_CONF\" \"$HEAT_API_UWSGI\" \"/heatapi\" \"\" \"heat-wsgi-api\"\n}\nfunction stop {\n    remove_uwsgi_config \"$HEAT_API_UWSGI_CONF\" \"heat-wsgi-api\"\n}\n"
+        );
+        let (again, findings) = run(&after);
+        assert_eq!(again, after);
+        assert!(
+            findings.iter().all(|finding| finding.action == Action::Ok),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn defaults_lookups_inline_paths_and_iniset() {
+        let (after, _) =
+            run("OCTAVIA_UWSGI_APP=${OCTAVIA_UWSGI_APP:-${OCTAVIA_BIN_DIR}/octavia-wsgi}\n");
+        assert_eq!(
+            after,
+            "OCTAVIA_UWSGI_APP=${OCTAVIA_UWSGI_APP:-octavia.wsgi.api:application}\n"
+        );
+        let (after, _) = run("export GLANCE_UWSGI=\"$(which glance-wsgi-api)\"\n");
+        assert_eq!(
+            after,
+            "export GLANCE_UWSGI=\"glance.wsgi.api:application\"\n"
+        );
+        let (after, _) = run(
+            "    write_local_uwsgi_http_config \"$GLANCE_UWSGI_CONF\" \"$GLANCE_BIN_DIR/glance-wsgi-api\" \"/image\"\n",
+        );
+        assert_eq!(
+            after,
+            "    write_local_uwsgi_http_config \"$GLANCE_UWSGI_CONF\" \"glance.wsgi.api:application\" \"/image\" \"glance-wsgi-api\"\n"
+        );
+        let (after, _) = run("iniset $CONF uwsgi wsgi-file $HEAT_BIN_DIR/heat-wsgi-api\n");
+        assert_eq!(
+            after,
+            "iniset $CONF uwsgi module heat.wsgi.api:application\n"
+        );
+    }
+
+    #[test]
+    fn other_mentions_are_manual() {
+        let text = "# HEAT_API_UWSGI=$HEAT_BIN_DIR/heat-wsgi-api\nsudo cp $HEAT_BIN_DIR/heat-wsgi-api /var/www\n";
+        let (after, findings) = run(text);
+        assert_eq!(after, text);
+        assert_eq!(findings.len(), 2);
+        assert!(
+            findings
+                .iter()
+                .all(|finding| finding.action == Action::Manual)
+        );
+    }
+
+    #[test]
+    fn claims_plugin_files_but_not_docs() {
+        assert!(Devstack.claims("devstack/plugin.sh"));
+        assert!(Devstack.claims("devstack/lib/heat"));
+        assert!(!Devstack.claims("devstack/README.rst"));
+        assert!(!Devstack.claims("lib/heat"));
+    }
+}

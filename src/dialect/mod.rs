@@ -1,0 +1,287 @@
+//! References to WSGI scripts in the files that deploy a service, one module per dialect.
+//!
+//! A dialect claims files by name alone (so the walker never reads a file no dialect wants),
+//! then turns the mentions of mapped script names in a file into [`Finding`]s: `rewrite` with the
+//! edits that repoint the reference at the module, `manual` with a message saying what a person
+//! must do, or `ok` for a reference that needs nothing. Dialects are pure: text in, findings out.
+//!
+//! Adding a dialect means one new module implementing [`Dialect`] plus one line in
+//! [`DIALECTS`], and its fixtures under `testdata/`.
+
+pub mod devstack;
+pub mod docs;
+pub mod uwsgi_ini;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::Serialize;
+
+use crate::edit::Edit;
+
+/// Every dialect, in the order they are asked to claim a file: the first claim wins.
+pub static DIALECTS: &[&dyn Dialect] = &[&uwsgi_ini::UwsgiIni, &devstack::Devstack, &docs::Docs];
+
+/// One config dialect.
+pub trait Dialect: Sync {
+    /// The name used in reports, e.g. `uwsgi-ini`.
+    fn name(&self) -> &'static str;
+
+    /// Whether a file at `path` (relative, `/`-separated) is written in this dialect.
+    fn claims(&self, path: &str) -> bool;
+
+    /// Literal words besides script names that make a file worth scanning, for references that
+    /// do not spell a script name (a DevStack call that passes a variable, say).
+    fn keywords(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Record facts from this file that other files of the dialect need (a variable set in one
+    /// file and used in another).
+    fn collect(&self, _path: &str, _text: &str, _map: &ScriptMap, _context: &mut Context) {}
+
+    /// The findings in one file.
+    fn scan(&self, path: &str, text: &str, map: &ScriptMap, context: &Context) -> Vec<Finding>;
+}
+
+/// The dialect that claims `path`, if any.
+pub fn dialect_for(path: &str) -> Option<&'static dyn Dialect> {
+    DIALECTS
+        .iter()
+        .copied()
+        .find(|dialect| dialect.claims(path))
+}
+
+/// What a finding asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// `apply` changes it.
+    Rewrite,
+    /// A person must change it; the message says how.
+    Manual,
+    /// It refers to a script but needs no change.
+    Ok,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Byte offset of the reference in the file; the planner turns it into a line.
+    pub offset: usize,
+    pub script: Option<String>,
+    pub action: Action,
+    pub message: String,
+    /// Non-empty exactly when `action` is [`Action::Rewrite`].
+    pub edits: Vec<Edit>,
+}
+
+impl Finding {
+    pub fn rewrite(offset: usize, script: &str, message: String, edits: Vec<Edit>) -> Finding {
+        Finding {
+            offset,
+            script: Some(script.to_owned()),
+            action: Action::Rewrite,
+            message,
+            edits,
+        }
+    }
+
+    pub fn manual(offset: usize, script: &str, message: String) -> Finding {
+        Finding {
+            offset,
+            script: Some(script.to_owned()),
+            action: Action::Manual,
+            message,
+            edits: Vec::new(),
+        }
+    }
+
+    pub fn ok(offset: usize, script: &str, message: String) -> Finding {
+        Finding {
+            offset,
+            script: Some(script.to_owned()),
+            action: Action::Ok,
+            message,
+            edits: Vec::new(),
+        }
+    }
+}
+
+/// Facts one file contributes to how others are read.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Shell variables assigned a script path, by name, with the script; the calls that pass
+    /// them get the name argument DevStack derives sockets and sites from.
+    pub script_variables: BTreeMap<String, String>,
+}
+
+/// The module that replaces each script.
+#[derive(Debug, Clone, Default)]
+pub struct ScriptMap {
+    modules: BTreeMap<String, String>,
+    matcher: Option<AhoCorasick>,
+    names: Vec<String>,
+}
+
+impl ScriptMap {
+    pub fn new(modules: BTreeMap<String, String>) -> ScriptMap {
+        let names: Vec<String> = modules.keys().cloned().collect();
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&names)
+            .ok();
+        ScriptMap {
+            modules,
+            matcher,
+            names,
+        }
+    }
+
+    /// The dotted module replacing `script`.
+    pub fn module(&self, script: &str) -> Option<&str> {
+        self.modules.get(script).map(String::as_str)
+    }
+
+    /// `module:application`, what a WSGI server is given.
+    pub fn app_spec(&self, script: &str) -> Option<String> {
+        self.module(script)
+            .map(|module| format!("{module}:application"))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.modules.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.modules
+            .iter()
+            .map(|(script, module)| (script.as_str(), module.as_str()))
+    }
+
+    /// Every mention of a script name in `text` that stands as a whole name: not part of a
+    /// longer name (`nova-api` inside `nova-api-wsgi`) nor followed by an extension.
+    pub fn mentions<'m>(&'m self, text: &str) -> Vec<Mention<'m>> {
+        let Some(matcher) = &self.matcher else {
+            return Vec::new();
+        };
+        let bytes = text.as_bytes();
+        let is_name_byte =
+            |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'+');
+        matcher
+            .find_iter(text)
+            .filter(|found| {
+                let before_ok = found.start() == 0 || {
+                    let byte = bytes[found.start() - 1];
+                    !is_name_byte(byte) && byte != b'.'
+                };
+                let after_ok = match bytes.get(found.end()) {
+                    None => true,
+                    Some(b'.') => !bytes
+                        .get(found.end() + 1)
+                        .is_some_and(|next| next.is_ascii_alphanumeric()),
+                    Some(byte) => !is_name_byte(*byte),
+                };
+                before_ok && after_ok
+            })
+            .map(|found| Mention {
+                range: found.range(),
+                script: &self.names[found.pattern().as_usize()],
+            })
+            .collect()
+    }
+
+    /// Whether `text` could hold anything a dialect with `keywords` would report.
+    pub fn prefilter(&self, text: &str, keywords: &[&str]) -> bool {
+        keywords.iter().any(|keyword| text.contains(keyword))
+            || self
+                .matcher
+                .as_ref()
+                .is_some_and(|matcher| matcher.is_match(text))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention<'m> {
+    pub range: Range<usize>,
+    pub script: &'m str,
+}
+
+/// The path-like token that ends with the mention at `range`: `/usr/bin/x`, `$X_BIN_DIR/x`,
+/// `${X_BIN_DIR}/x`, `%X_BIN_DIR%/x`, `{{ bin }}/x` or just `x`. It stops at whitespace, quotes,
+/// `=`, `:-` and the `{` of an enclosing `${...}`.
+pub fn path_start(text: &str, mention_start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = mention_start;
+    let mut depth = 0usize;
+    while at > 0 {
+        let byte = bytes[at - 1];
+        match byte {
+            b'}' => depth += 1,
+            b'{' if depth == 0 => break,
+            b'{' => depth -= 1,
+            b' ' | b'\t' if depth > 0 => {}
+            b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b'=' | b'(' | b')' | b';' | b'|'
+            | b'&' | b'<' | b'>' | b',' | b'`' | b'[' | b']' => {
+                break;
+            }
+            b'-' if depth == 0 && at >= 2 && bytes[at - 2] == b':' => break,
+            _ => {}
+        }
+        at -= 1;
+    }
+    at
+}
+
+/// Whether the token from `start` to the mention is a directory path leading to the script (or
+/// the bare script name), rather than some other word that happens to end with it.
+pub fn is_script_path(token: &str) -> bool {
+    token.is_empty() || token.ends_with('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(names: &[&str]) -> ScriptMap {
+        ScriptMap::new(
+            names
+                .iter()
+                .map(|name| ((*name).to_owned(), "pkg.wsgi.api".to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn mentions_are_whole_names() {
+        let map = map(&["nova-api", "nova-api-wsgi"]);
+        let text = "nova-api-wsgi /usr/bin/nova-api nova-api-wsgi.conf my-nova-api x.nova-api nova-api-wsgi.";
+        let found: Vec<_> = map
+            .mentions(text)
+            .into_iter()
+            .map(|m| (m.range.start, m.script))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (0, "nova-api-wsgi"),
+                (23, "nova-api"),
+                (74, "nova-api-wsgi")
+            ]
+        );
+    }
+
+    #[test]
+    fn path_tokens() {
+        for (text, start) in [
+            ("X=$X_BIN_DIR/x-wsgi", 2),
+            ("X=${X:-${X_BIN_DIR}/x-wsgi}", 7),
+            ("wsgi-file = /usr/local/bin/x-wsgi", 12),
+            ("\"{{ bin_dir }}/x-wsgi\"", 1),
+            ("run x-wsgi", 4),
+        ] {
+            let mention = text.rfind("x-wsgi").unwrap();
+            assert_eq!(path_start(text, mention), start, "{text}");
+        }
+    }
+}

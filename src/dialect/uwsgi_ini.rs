@@ -1,0 +1,213 @@
+//! uWSGI ini files: `wsgi-file = /usr/local/bin/nova-api-wsgi` becomes
+//! `module = nova.wsgi.osapi_compute:application`.
+//!
+//! uWSGI reads ini files with its own rules, not configparser's: a key and its value are split
+//! on the first `=` and trimmed, `;` and `#` start a comment only at the start of a line, there
+//! are no continuation lines and no quote stripping, and keys may repeat. Only `wsgi-file` and
+//! its alias `file` in `[uwsgi]` and `[uwsgi:NAME]` sections load a script; both are rewritten
+//! to `module` (never to the `mod:func()` factory form), keeping the line's indentation and
+//! spacing. A section that already sets `module` (or its alias `wsgi`) to the same application
+//! is a deliberate transitional config: uWSGI loads the module first and skips the file, so it
+//! is left alone. Any other mention (a comment, another key) is reported for a person.
+//!
+//! See: <https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html>.
+
+use crate::dialect::{Context, Dialect, Finding, ScriptMap};
+use crate::edit::Edit;
+use crate::text;
+
+pub struct UwsgiIni;
+
+const SCRIPT_KEYS: [&str; 2] = ["wsgi-file", "file"];
+const MODULE_KEYS: [&str; 2] = ["module", "wsgi"];
+
+struct Setting<'t> {
+    section: &'t str,
+    key: std::ops::Range<usize>,
+    value: std::ops::Range<usize>,
+}
+
+impl Dialect for UwsgiIni {
+    fn name(&self) -> &'static str {
+        "uwsgi-ini"
+    }
+
+    fn claims(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        [".ini", ".ini.j2", ".ini.tpl", ".ini.template", ".ini.erb"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
+    }
+
+    fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
+        let settings = settings(text);
+        let mut findings = Vec::new();
+        for mention in map.mentions(text) {
+            let Some(module) = map.app_spec(mention.script) else {
+                continue;
+            };
+            let setting = settings.iter().find(|setting| {
+                setting.value.start <= mention.range.start && mention.range.end <= setting.value.end
+            });
+            let Some(setting) = setting.filter(|setting| is_uwsgi_section(setting.section)) else {
+                findings.push(Finding::manual(
+                    mention.range.start,
+                    mention.script,
+                    format!("mentions `{}` outside a uWSGI `wsgi-file` setting; if it loads the script, use `module = {module}` instead", mention.script),
+                ));
+                continue;
+            };
+            let key = &text[setting.key.clone()];
+            let value = &text[setting.value.clone()];
+            let loads_script = SCRIPT_KEYS.contains(&key)
+                && (value == mention.script || value.ends_with(&format!("/{}", mention.script)));
+            if !loads_script {
+                findings.push(Finding::manual(
+                    mention.range.start,
+                    mention.script,
+                    format!("`{key}` mentions `{}`; uWSGI should load `module = {module}` instead of the script", mention.script),
+                ));
+                continue;
+            }
+            let already = settings.iter().any(|other| {
+                other.section == setting.section
+                    && MODULE_KEYS.contains(&&text[other.key.clone()])
+                    && [module.as_str(), module.trim_end_matches(":application")]
+                        .contains(&&text[other.value.clone()])
+            });
+            if already {
+                findings.push(Finding::ok(
+                    mention.range.start,
+                    mention.script,
+                    format!("transitional config: `module = {module}` is set too, and uWSGI loads it before `{key}`"),
+                ));
+                continue;
+            }
+            findings.push(Finding::rewrite(
+                mention.range.start,
+                mention.script,
+                format!("replace `{key} = {value}` with `module = {module}`"),
+                vec![
+                    Edit::replace(setting.key.clone(), "module"),
+                    Edit::replace(setting.value.clone(), module),
+                ],
+            ));
+        }
+        findings
+    }
+}
+
+fn is_uwsgi_section(section: &str) -> bool {
+    section == "uwsgi" || section.starts_with("uwsgi:")
+}
+
+/// Every `key = value` line with its section, as uWSGI splits it.
+fn settings(text: &str) -> Vec<Setting<'_>> {
+    let mut section = "";
+    let mut settings = Vec::new();
+    let bom = text::bom_len(text);
+    for line in text::lines(text) {
+        let start = if line.number == 1 {
+            line.start + bom
+        } else {
+            line.start
+        };
+        let content = &text[start..line.content_end];
+        let trimmed = content.trim_start();
+        let trimmed_start = start + (content.len() - trimmed.len());
+        if trimmed.starts_with(';') || trimmed.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = trimmed
+            .trim_end()
+            .strip_prefix('[')
+            .and_then(|rest| rest.strip_suffix(']'))
+        {
+            section = name.trim();
+            continue;
+        }
+        let Some(equals) = trimmed.find('=') else {
+            continue;
+        };
+        let key = trimmed[..equals].trim_end();
+        let raw_value = &trimmed[equals + 1..];
+        let value = raw_value.trim();
+        let value_start =
+            trimmed_start + equals + 1 + (raw_value.len() - raw_value.trim_start().len());
+        settings.push(Setting {
+            section,
+            key: trimmed_start..trimmed_start + key.len(),
+            value: value_start..value_start + value.len(),
+        });
+    }
+    settings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::apply_edits;
+    use std::collections::BTreeMap;
+
+    fn map() -> ScriptMap {
+        ScriptMap::new(BTreeMap::from([
+            (
+                "keystone-wsgi-public".to_owned(),
+                "keystone.wsgi.api".to_owned(),
+            ),
+            ("glance-wsgi-api".to_owned(), "glance.wsgi.api".to_owned()),
+        ]))
+    }
+
+    fn rewrite(text: &str) -> (String, Vec<Finding>) {
+        let findings = UwsgiIni.scan("x.ini", text, &map(), &Context::default());
+        let edits: Vec<Edit> = findings
+            .iter()
+            .flat_map(|finding| finding.edits.clone())
+            .collect();
+        (apply_edits(text, &edits).unwrap(), findings)
+    }
+
+    #[test]
+    fn rewrites_wsgi_file_keeping_spacing() {
+        let (after, _) = rewrite(
+            "[uwsgi]\r\nwsgi-file = /usr/local/bin/keystone-wsgi-public\r\n  file=%(bin)/glance-wsgi-api\r\n",
+        );
+        assert_eq!(
+            after,
+            "[uwsgi]\r\nmodule = keystone.wsgi.api:application\r\n  module=glance.wsgi.api:application\r\n"
+        );
+    }
+
+    #[test]
+    fn other_sections_and_comments_are_manual() {
+        let text = "[app]\nwsgi-file = /usr/bin/glance-wsgi-api\n[uwsgi:x]\n# wsgi-file = /usr/bin/glance-wsgi-api\nprocname = glance-wsgi-api\n";
+        let (after, findings) = rewrite(text);
+        assert_eq!(after, text);
+        assert_eq!(findings.len(), 3);
+        assert!(
+            findings
+                .iter()
+                .all(|finding| finding.action == crate::dialect::Action::Manual)
+        );
+    }
+
+    #[test]
+    fn transitional_configs_are_ok() {
+        let text =
+            "[uwsgi]\nmodule = glance.wsgi.api:application\nwsgi-file = /usr/bin/glance-wsgi-api\n";
+        let (after, findings) = rewrite(text);
+        assert_eq!(after, text);
+        assert_eq!(findings[0].action, crate::dialect::Action::Ok);
+    }
+
+    #[test]
+    fn second_run_finds_nothing() {
+        let (after, _) = rewrite("[uwsgi]\nwsgi-file = /usr/local/bin/keystone-wsgi-public\n");
+        assert!(
+            UwsgiIni
+                .scan("x.ini", &after, &map(), &Context::default())
+                .is_empty()
+        );
+    }
+}
