@@ -1,0 +1,378 @@
+//! The command line: parsing flags, building the plan for each PATH, printing the view each
+//! command asks for, and mapping the outcome to an exit code.
+//!
+//! Exit codes: `scan` 0, or 2 on a usage or input error; `apply` 0 when done, 2 on any error
+//! (nothing is written then); `check` 0 when nothing is left to migrate, 1 when something is,
+//! 2 on an error.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::apply;
+use crate::dialect::Action;
+use crate::plan::{self, EntryStatus, FileChange, Options, Plan};
+use crate::render::{self, Paths, Style};
+use crate::workspace::Workspace;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wsgi-migrate",
+    version,
+    about = "Migrate PBR wsgi_scripts to <package>.wsgi.<server> modules, and every config that points at the scripts"
+)]
+pub struct Cli {
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find the wsgi_scripts entry points and every reference to the scripts; change nothing.
+    Scan {
+        #[command(flatten)]
+        common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Generate the modules, remove the entry points and rewrite the references.
+    Apply {
+        #[command(flatten)]
+        common: Common,
+        /// Print the unified diff and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print only the summary line (and errors).
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Exit 1 while anything is left to migrate, listing it as FILE:LINE: message.
+    Check {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Repositories or directories to work on.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Choose the module for a script: SERVER or PACKAGE.wsgi.SERVER (repeatable).
+    #[arg(long = "name", value_name = "SCRIPT=MODULE", value_parser = parse_name_flag)]
+    pub names: Vec<(String, String)>,
+    /// Keep the wsgi_scripts entry points for a cycle of overlap.
+    #[arg(long)]
+    pub keep_entry_points: bool,
+    /// Give each generated module PBR's development server under `python -m MODULE`.
+    #[arg(long)]
+    pub dev_server: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+fn parse_name_flag(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((script, module)) if !script.is_empty() && !module.is_empty() => {
+            Ok((script.to_owned(), module.to_owned()))
+        }
+        _ => Err(format!("`{value}` is not SCRIPT=MODULE")),
+    }
+}
+
+/// Parse the command line, run it, and return the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let style = Style {
+        color: use_color(cli.color),
+    };
+    match run(&cli, style) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "wsgi-migrate: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// One scanned PATH with its plan.
+struct Planned {
+    root: PathBuf,
+    /// How paths under this root are shown: empty for a single PATH.
+    prefix: String,
+    plan: Plan,
+}
+
+fn plan_all(common: &Common) -> anyhow::Result<Vec<Planned>> {
+    let options = Options {
+        names: common.names.iter().cloned().collect::<BTreeMap<_, _>>(),
+        keep_entry_points: common.keep_entry_points,
+        dev_server: common.dev_server,
+    };
+    let several = common.paths.len() > 1;
+    common
+        .paths
+        .iter()
+        .map(|root| {
+            let workspace = Workspace::open(root)?;
+            let plan = plan::build(&workspace, &options);
+            let prefix = if several {
+                root.display().to_string()
+            } else {
+                String::new()
+            };
+            Ok(Planned {
+                root: root.clone(),
+                prefix,
+                plan,
+            })
+        })
+        .collect()
+}
+
+fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
+    let mut out = String::new();
+    let mut err = String::new();
+    let code = match &cli.command {
+        Command::Scan { common, format } => {
+            let planned = plan_all(common)?;
+            for item in &planned {
+                match format {
+                    Format::Json => out.push_str(&render::json(&item.plan)),
+                    Format::Text => out.push_str(&render::findings(
+                        &item.plan,
+                        Paths {
+                            prefix: &item.prefix,
+                        },
+                        style,
+                    )),
+                }
+                if *format == Format::Text {
+                    out.push_str(&render::summary(&item.plan));
+                }
+                out.push('\n');
+            }
+            if planned.iter().any(|item| item.plan.has_errors()) {
+                2
+            } else {
+                0
+            }
+        }
+        Command::Apply {
+            common,
+            dry_run,
+            quiet,
+        } => {
+            let planned = plan_all(common)?;
+            let mut report = String::new();
+            let code = apply_command(&planned, *dry_run, *quiet, style, &mut out, &mut report)?;
+            // A dry run's stdout is only the diff, so that it can be piped to `git apply`.
+            if *dry_run {
+                err.push_str(&report)
+            } else {
+                out.push_str(&report)
+            }
+            code
+        }
+        Command::Check { common } => {
+            let planned = plan_all(common)?;
+            check_command(&planned, &mut out)
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    let _ = std::io::stderr().lock().write_all(err.as_bytes());
+    Ok(code)
+}
+
+/// `apply`: the diff goes to `diff_out`, everything else to `report`.
+fn apply_command(
+    planned: &[Planned],
+    dry_run: bool,
+    quiet: bool,
+    style: Style,
+    diff_out: &mut String,
+    report: &mut String,
+) -> anyhow::Result<u8> {
+    let failed = planned.iter().any(|item| item.plan.has_errors());
+    for item in planned {
+        for diagnostic in &item.plan.diagnostics {
+            if !quiet || failed {
+                let location = location(&item.prefix, &diagnostic.file, diagnostic.line);
+                report.push_str(&format!(
+                    "{location}: {}: {}\n",
+                    diagnostic.severity, diagnostic.message
+                ));
+            }
+        }
+    }
+    if failed {
+        report.push_str("wsgi-migrate: nothing written: fix the errors above and run again\n");
+        return Ok(2);
+    }
+    if !quiet {
+        for item in planned {
+            diff_out.push_str(&render::color_diff(
+                &render::diff(
+                    &item.plan,
+                    Paths {
+                        prefix: &item.prefix,
+                    },
+                ),
+                style,
+            ));
+        }
+        for item in planned {
+            for reference in item
+                .plan
+                .references
+                .iter()
+                .filter(|reference| reference.action == Action::Manual)
+            {
+                report.push_str(&format!(
+                    "{}: manual: {}\n",
+                    location(&item.prefix, &reference.file, Some(reference.line)),
+                    reference.message
+                ));
+            }
+        }
+    }
+    let changes: Vec<(&Path, &FileChange)> = planned
+        .iter()
+        .flat_map(|item| {
+            item.plan
+                .changes
+                .iter()
+                .map(|change| (item.root.as_path(), change))
+        })
+        .collect();
+    let count = |predicate: fn(&FileChange) -> bool| {
+        changes
+            .iter()
+            .filter(|(_, change)| predicate(change))
+            .count()
+    };
+    let (created, modified, renamed) = (
+        count(|change| matches!(change, FileChange::Create { .. })),
+        count(|change| matches!(change, FileChange::Modify { .. })),
+        count(|change| matches!(change, FileChange::Rename { .. })),
+    );
+    let manual: usize = planned
+        .iter()
+        .map(|item| {
+            item.plan
+                .references
+                .iter()
+                .filter(|r| r.action == Action::Manual)
+                .count()
+        })
+        .sum();
+    let verb = if dry_run { "would change" } else { "changed" };
+    if !dry_run {
+        apply::apply(&changes)?;
+    }
+    report.push_str(&format!(
+        "wsgi-migrate: {verb} {} files ({created} created, {modified} modified, {renamed} renamed); {manual} references left for a person\n",
+        changes.len()
+    ));
+    Ok(0)
+}
+
+fn check_command(planned: &[Planned], out: &mut String) -> u8 {
+    let mut pending = false;
+    let mut failed = false;
+    for item in planned {
+        let plan = &item.plan;
+        for diagnostic in &plan.diagnostics {
+            failed |= diagnostic.severity == crate::diagnostic::Severity::Error;
+            out.push_str(&format!(
+                "{}: {}\n",
+                location(&item.prefix, &diagnostic.file, diagnostic.line),
+                diagnostic.message
+            ));
+        }
+        for entry in &plan.entry_points {
+            let message = match (entry.status, entry.remove) {
+                (EntryStatus::Generate, _) => format!(
+                    "`{}` is a wsgi_scripts entry point; `wsgi-migrate apply` generates `{}`",
+                    entry.script,
+                    entry.module.as_deref().unwrap_or_default()
+                ),
+                (EntryStatus::Migrated, true) => format!(
+                    "`{}` is still declared in wsgi_scripts although `{}` exists; `wsgi-migrate apply` removes it",
+                    entry.script,
+                    entry.module.as_deref().unwrap_or_default()
+                ),
+                _ => continue,
+            };
+            pending = true;
+            out.push_str(&format!(
+                "{}: {message}\n",
+                location(&item.prefix, &entry.file, Some(entry.line))
+            ));
+        }
+        for reference in plan
+            .references
+            .iter()
+            .filter(|reference| reference.action != Action::Ok)
+        {
+            pending = true;
+            out.push_str(&format!(
+                "{}: {}\n",
+                location(&item.prefix, &reference.file, Some(reference.line)),
+                reference.message
+            ));
+        }
+        if !plan.changes.is_empty() && !pending {
+            pending = true;
+            for change in &plan.changes {
+                out.push_str(&format!(
+                    "{}: `wsgi-migrate apply` would change this file\n",
+                    location(&item.prefix, change.path(), None)
+                ));
+            }
+        }
+    }
+    if failed { 2 } else { u8::from(pending) }
+}
+
+fn location(prefix: &str, file: &str, line: Option<usize>) -> String {
+    let path = Paths { prefix }.show(file);
+    match line {
+        Some(line) => format!("{path}:{line}"),
+        None => path,
+    }
+}

@@ -1,0 +1,735 @@
+//! From a repository to a [`Plan`]: every entry point with the module that replaces it, every
+//! reference with its action, the diagnostics, and the exact file changes.
+//!
+//! The plan is computed once and every command is a view of it: `scan` prints its findings,
+//! `apply --dry-run` its diff, `apply` writes its changes, `check` reports what is left. That is
+//! what guarantees the diff shown is exactly what is written.
+//!
+//! The planner reads files only through [`Source`], so it decides nothing from the file system
+//! by itself; [`crate::workspace`] implements it for a directory on disk.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::dialect::{self, Action, Context, ScriptMap};
+use crate::edit::{self, Edit};
+use crate::entry_points::{self, EntryPoint};
+use crate::naming::{self, Overrides, Script};
+use crate::python;
+use crate::scaffold::{self, ModuleSpec};
+use crate::text::LineIndex;
+
+/// Read access to the tree being planned. Paths are relative to its root and `/`-separated.
+pub trait Source: Sync {
+    /// Every file the walk found, sorted.
+    fn files(&self) -> &BTreeSet<String>;
+    fn is_dir(&self, path: &str) -> bool;
+    /// The file's text, or why it cannot be had (not UTF-8, unreadable, too large).
+    fn read(&self, path: &str) -> Result<String, String>;
+}
+
+/// Choices that change what the plan does, from flags or the project's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--name SCRIPT=MODULE`.
+    pub names: BTreeMap<String, String>,
+    pub keep_entry_points: bool,
+    pub dev_server: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub entry_points: Vec<PlannedEntryPoint>,
+    pub references: Vec<Reference>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Sorted by path; at most one change per path.
+    pub changes: Vec<FileChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryStatus {
+    /// `apply` generates the module.
+    Generate,
+    /// The module already exists and builds `application` from the same target.
+    Migrated,
+    /// Nothing can be generated; a diagnostic says why.
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedEntryPoint {
+    pub file: String,
+    pub line: usize,
+    pub script: String,
+    pub target: String,
+    pub module: Option<String>,
+    pub path: Option<String>,
+    pub status: EntryStatus,
+    /// Whether `apply` removes the declaration.
+    pub remove: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reference {
+    pub file: String,
+    pub line: usize,
+    pub dialect: &'static str,
+    pub script: Option<String>,
+    pub action: Action,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileChange {
+    Create {
+        path: String,
+        contents: String,
+    },
+    Modify {
+        path: String,
+        before: String,
+        after: String,
+    },
+    /// Move a file, keeping its content (an old `<pkg>/wsgi.py` becoming `<pkg>/wsgi/__init__.py`).
+    Rename {
+        from: String,
+        to: String,
+        contents: String,
+    },
+}
+
+impl FileChange {
+    /// The path the change writes.
+    pub fn path(&self) -> &str {
+        match self {
+            FileChange::Create { path, .. } | FileChange::Modify { path, .. } => path,
+            FileChange::Rename { to, .. } => to,
+        }
+    }
+}
+
+impl Plan {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|diagnostic| diagnostic.severity == crate::diagnostic::Severity::Error)
+    }
+
+    /// Whether anything is left to migrate: a change to make, or a reference a person must fix.
+    pub fn is_pending(&self) -> bool {
+        !self.changes.is_empty()
+            || self
+                .references
+                .iter()
+                .any(|reference| reference.action != Action::Ok)
+    }
+}
+
+/// Build the plan for the tree behind `source`.
+pub fn build(source: &dyn Source, options: &Options) -> Plan {
+    let mut plan = Plan::default();
+    let declarations = read_declarations(source, &mut plan);
+    let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
+    let mut creates: BTreeMap<String, FileChange> = BTreeMap::new();
+    let mut map = BTreeMap::new();
+
+    for project in &declarations {
+        plan_project(source, project, options, &mut plan, &mut creates, &mut map);
+        if !(options.keep_entry_points || project.keep_entry_points) {
+            remove_declarations(source, project, &plan, &mut edits);
+        }
+    }
+
+    add_migrated_scripts(source, &mut map);
+    let map = ScriptMap::new(map);
+    scan_references(source, &map, &mut plan, &mut edits);
+
+    for (path, file_edits) in edits {
+        let Ok(before) = source.read(&path) else {
+            continue;
+        };
+        match edit::apply_edits(&before, &file_edits) {
+            Ok(after) if after != before => plan.changes.push(FileChange::Modify {
+                path,
+                before,
+                after,
+            }),
+            Ok(_) => {}
+            Err(conflict) => {
+                plan.diagnostics
+                    .push(Diagnostic::error(&path, None, conflict.to_string()))
+            }
+        }
+    }
+    plan.changes.extend(creates.into_values());
+    plan.changes.sort_by(|a, b| a.path().cmp(b.path()));
+    plan.diagnostics
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    plan.references
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    plan
+}
+
+/// The entry points declared by one project directory, with its configuration.
+struct Project {
+    /// The directory holding `setup.cfg`/`pyproject.toml`, `""` for the root.
+    dir: String,
+    entry_points: Vec<EntryPoint>,
+    names: BTreeMap<String, String>,
+    keep_entry_points: bool,
+    dev_server: bool,
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, name)| name)
+}
+
+fn join(dir: &str, path: &str) -> String {
+    if dir.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{dir}/{path}")
+    }
+}
+
+fn read_declarations(source: &dyn Source, plan: &mut Plan) -> Vec<Project> {
+    let mut projects: BTreeMap<String, Project> = BTreeMap::new();
+    for path in source.files() {
+        let name = file_name(path);
+        if !matches!(
+            name,
+            "setup.cfg" | "pyproject.toml" | "setup.py" | "wsgi-migrate.toml"
+        ) {
+            continue;
+        }
+        let text = match source.read(path) {
+            Ok(text) => text,
+            Err(problem) => {
+                plan.diagnostics.push(Diagnostic::warning(
+                    path,
+                    None,
+                    format!("not read: {problem}"),
+                ));
+                continue;
+            }
+        };
+        let dir = parent(path);
+        let project = projects.entry(dir.to_owned()).or_insert_with(|| Project {
+            dir: dir.to_owned(),
+            entry_points: Vec::new(),
+            names: BTreeMap::new(),
+            keep_entry_points: false,
+            dev_server: false,
+        });
+        let (found, diagnostics) = match name {
+            "setup.cfg" => entry_points::setup_cfg::read(path, &text),
+            "pyproject.toml" => {
+                read_config(path, &text, &["tool", "wsgi-migrate"], project, plan);
+                entry_points::pyproject::read(path, &text)
+            }
+            "wsgi-migrate.toml" => {
+                read_config(path, &text, &[], project, plan);
+                continue;
+            }
+            _ => {
+                for line in entry_points::setup_py::mentions(&text) {
+                    plan.references.push(Reference {
+                        file: path.clone(),
+                        line,
+                        dialect: "setup-py",
+                        script: None,
+                        action: Action::Manual,
+                        message: entry_points::setup_py::MESSAGE.to_owned(),
+                    });
+                }
+                continue;
+            }
+        };
+        project.entry_points.extend(found);
+        plan.diagnostics.extend(diagnostics);
+    }
+
+    // A script declared twice would be generated twice; the first declaration wins.
+    let mut seen: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for project in projects.values_mut() {
+        project
+            .entry_points
+            .retain(|entry| match seen.get(&entry.script) {
+                Some((file, line)) => {
+                    plan.diagnostics.push(Diagnostic::error(
+                        &entry.file,
+                        Some(entry.line),
+                        format!(
+                            "script `{}` is already declared at {file}:{line}",
+                            entry.script
+                        ),
+                    ));
+                    false
+                }
+                None => {
+                    seen.insert(entry.script.clone(), (entry.file.clone(), entry.line));
+                    true
+                }
+            });
+    }
+    projects
+        .into_values()
+        .filter(|project| !project.entry_points.is_empty())
+        .collect()
+}
+
+/// Read `names`, `keep-entry-points` and `dev-server` from the table at `table_path`.
+fn read_config(
+    path: &str,
+    text: &str,
+    table_path: &[&str],
+    project: &mut Project,
+    plan: &mut Plan,
+) {
+    let Ok(doc) = toml_edit::Document::parse(text) else {
+        if table_path.is_empty() {
+            plan.diagnostics
+                .push(Diagnostic::error(path, None, "not valid TOML"));
+        }
+        return;
+    };
+    let mut item = doc.as_item();
+    for key in table_path {
+        match item.get(key) {
+            Some(next) => item = next,
+            None => return,
+        }
+    }
+    if let Some(names) = item.get("names").and_then(|names| names.as_table_like()) {
+        for (script, module) in names.iter() {
+            match module.as_str() {
+                Some(module) => {
+                    project.names.insert(script.to_owned(), module.to_owned());
+                }
+                None => plan.diagnostics.push(Diagnostic::error(
+                    path,
+                    None,
+                    format!("name for `{script}` must be a string"),
+                )),
+            }
+        }
+    }
+    let flag = |key: &str| {
+        item.get(key)
+            .and_then(|value| value.as_bool())
+            .unwrap_or(false)
+    };
+    project.keep_entry_points |= flag("keep-entry-points");
+    project.dev_server |= flag("dev-server");
+}
+
+/// Where a package's directory is: `<dir>/<package>` or `<dir>/src/<package>`.
+fn package_root(source: &dyn Source, dir: &str, package: &str) -> Option<String> {
+    [join(dir, package), join(dir, &format!("src/{package}"))]
+        .into_iter()
+        .find(|candidate| source.is_dir(candidate))
+}
+
+/// The file defining `module` under the directory that holds its top-level package.
+fn module_file(source: &dyn Source, base: &str, module: &str) -> Option<String> {
+    let relative = module.replace('.', "/");
+    [
+        join(base, &format!("{relative}.py")),
+        join(base, &format!("{relative}/__init__.py")),
+    ]
+    .into_iter()
+    .find(|candidate| source.files().contains(candidate))
+}
+
+/// The resolved entry of one script while its project is planned.
+struct Resolved<'e> {
+    entry: &'e EntryPoint,
+    package_root: String,
+    /// `module.attr` after following aliases in the target's file.
+    callable: String,
+    target_source: Option<String>,
+}
+
+fn plan_project(
+    source: &dyn Source,
+    project: &Project,
+    options: &Options,
+    plan: &mut Plan,
+    creates: &mut BTreeMap<String, FileChange>,
+    map: &mut BTreeMap<String, String>,
+) {
+    let mut resolved: Vec<Resolved<'_>> = Vec::new();
+    for entry in &project.entry_points {
+        let package = entry.target.package();
+        let Some(root) = package_root(source, &project.dir, package) else {
+            fail(
+                plan,
+                entry,
+                format!(
+                    "package `{package}` of target `{}` not found at `{}/`",
+                    entry.target,
+                    join(&project.dir, package)
+                ),
+            );
+            continue;
+        };
+        let base = parent(&root).to_owned();
+        let target_source = module_file(source, &base, &entry.target.module)
+            .and_then(|path| source.read(&path).ok());
+        let mut callable = entry.target.to_string().replace(':', ".");
+        if let (Some(text), [attr]) = (&target_source, entry.target.attrs.as_slice()) {
+            callable = format!(
+                "{}.{}",
+                entry.target.module,
+                python::resolve_alias(text, attr)
+            );
+        }
+        resolved.push(Resolved {
+            entry,
+            package_root: root,
+            callable,
+            target_source,
+        });
+    }
+
+    let overrides = Overrides {
+        flags: options.names.clone(),
+        config: project.names.clone(),
+    };
+    let mut by_package: BTreeMap<&str, Vec<&Resolved<'_>>> = BTreeMap::new();
+    for item in &resolved {
+        by_package
+            .entry(item.entry.target.package())
+            .or_default()
+            .push(item);
+    }
+    for (package, items) in by_package {
+        let scripts: Vec<Script<'_>> = items
+            .iter()
+            .map(|item| Script {
+                name: &item.entry.script,
+                callable: &item.callable,
+            })
+            .collect();
+        let names = naming::name_modules(package, &scripts, &overrides);
+        let mut by_module: BTreeMap<String, Vec<&Resolved<'_>>> = BTreeMap::new();
+        for (item, name) in items.iter().zip(names) {
+            match name {
+                Ok(name) => by_module.entry(name.dotted).or_default().push(item),
+                Err(problem) => fail(plan, item.entry, problem),
+            }
+        }
+        for (module, group) in by_module {
+            let callables: BTreeSet<&str> =
+                group.iter().map(|item| item.callable.as_str()).collect();
+            if callables.len() > 1 {
+                let scripts: Vec<&str> = group
+                    .iter()
+                    .map(|item| item.entry.script.as_str())
+                    .collect();
+                for item in &group {
+                    fail(
+                        plan,
+                        item.entry,
+                        format!(
+                            "scripts `{}` would share module `{module}` but call different targets; give each its own module with --name SCRIPT=SERVER",
+                            scripts.join("`, `")
+                        ),
+                    );
+                }
+                continue;
+            }
+            plan_module(
+                source, project, options, &module, &group, plan, creates, map,
+            );
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_module(
+    source: &dyn Source,
+    project: &Project,
+    options: &Options,
+    module: &str,
+    group: &[&Resolved<'_>],
+    plan: &mut Plan,
+    creates: &mut BTreeMap<String, FileChange>,
+    map: &mut BTreeMap<String, String>,
+) {
+    let first = group[0];
+    let root = &first.package_root;
+    let server = module.rsplit('.').next().unwrap_or(module);
+    let package_dir = format!("{root}/wsgi");
+    let path = format!("{package_dir}/{server}.py");
+    let flat = format!("{root}/wsgi.py");
+    let init = format!("{package_dir}/__init__.py");
+
+    let status = if source.files().contains(&path) {
+        let existing = source.read(&path).unwrap_or_default();
+        let call = python::application_call(&existing);
+        let same = call.as_deref().is_some_and(|call| {
+            group.iter().any(|item| {
+                call == item.callable || call == item.entry.target.to_string().replace(':', ".")
+            })
+        });
+        if !same {
+            for item in group {
+                fail(
+                    plan,
+                    item.entry,
+                    format!(
+                        "`{path}` already exists and does not build `application` from `{}`; choose another module with --name {}=SERVER",
+                        item.entry.target, item.entry.script
+                    ),
+                );
+            }
+            return;
+        }
+        EntryStatus::Migrated
+    } else {
+        EntryStatus::Generate
+    };
+
+    if source.files().contains(&flat) {
+        if source.is_dir(&package_dir) {
+            for item in group {
+                fail(
+                    plan,
+                    item.entry,
+                    format!(
+                        "both `{flat}` and the package `{package_dir}/` exist; Python imports only the package, so remove or merge one first"
+                    ),
+                );
+            }
+            return;
+        }
+        // Keep every `import <pkg>.wsgi` working: the old module becomes the package.
+        let contents = match source.read(&flat) {
+            Ok(contents) => contents,
+            Err(problem) => {
+                for item in group {
+                    fail(
+                        plan,
+                        item.entry,
+                        format!("`{flat}` must move to `{init}` but cannot be read: {problem}"),
+                    );
+                }
+                return;
+            }
+        };
+        creates.insert(
+            init.clone(),
+            FileChange::Rename {
+                from: flat,
+                to: init.clone(),
+                contents,
+            },
+        );
+    } else if !source.files().contains(&init) {
+        creates.insert(
+            init.clone(),
+            FileChange::Create {
+                path: init.clone(),
+                contents: String::new(),
+            },
+        );
+    }
+
+    if status == EntryStatus::Generate {
+        let scripts: Vec<String> = group.iter().map(|item| item.entry.script.clone()).collect();
+        // Scripts sharing a module call one callable; prefer the target that names it directly
+        // (keystone's public function, not the admin alias of it).
+        let named_directly = group
+            .iter()
+            .find(|item| item.entry.target.to_string().replace(':', ".") == item.callable);
+        let target = &named_directly.unwrap_or(&first).entry.target;
+        let licence_source = first
+            .target_source
+            .clone()
+            .or_else(|| source.read(&format!("{root}/__init__.py")).ok());
+        let licence = licence_source.as_deref().and_then(scaffold::licence_header);
+        let contents = scaffold::module_source(&ModuleSpec {
+            scripts: &scripts,
+            target,
+            licence_header: licence.as_deref(),
+            dev_server: options.dev_server || project.dev_server,
+        });
+        creates.insert(
+            path.clone(),
+            FileChange::Create {
+                path: path.clone(),
+                contents,
+            },
+        );
+    }
+    let remove = !(options.keep_entry_points || project.keep_entry_points);
+    for item in group {
+        map.insert(item.entry.script.clone(), module.to_owned());
+        plan.entry_points.push(PlannedEntryPoint {
+            file: item.entry.file.clone(),
+            line: item.entry.line,
+            script: item.entry.script.clone(),
+            target: item.entry.target.to_string(),
+            module: Some(module.to_owned()),
+            path: Some(path.clone()),
+            status,
+            remove,
+        });
+    }
+}
+
+fn fail(plan: &mut Plan, entry: &EntryPoint, message: String) {
+    plan.diagnostics.push(Diagnostic::error(
+        &entry.file,
+        Some(entry.line),
+        format!("{}: {message}", entry.script),
+    ));
+    plan.entry_points.push(PlannedEntryPoint {
+        file: entry.file.clone(),
+        line: entry.line,
+        script: entry.script.clone(),
+        target: entry.target.to_string(),
+        module: None,
+        path: None,
+        status: EntryStatus::Error,
+        remove: false,
+    });
+}
+
+/// Remove the declarations of every script that has a module, from each file declaring them.
+fn remove_declarations(
+    source: &dyn Source,
+    project: &Project,
+    plan: &Plan,
+    edits: &mut BTreeMap<String, Vec<Edit>>,
+) {
+    let mut by_file: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for entry in &plan.entry_points {
+        let declared_here = project
+            .entry_points
+            .iter()
+            .any(|own| own.file == entry.file && own.script == entry.script);
+        if declared_here && entry.status != EntryStatus::Error {
+            by_file
+                .entry(entry.file.as_str())
+                .or_default()
+                .insert(entry.script.clone());
+        }
+    }
+    for (file, scripts) in by_file {
+        let Ok(text) = source.read(file) else {
+            continue;
+        };
+        let found = if file_name(file) == "pyproject.toml" {
+            entry_points::pyproject::remove(&text, &scripts)
+        } else {
+            entry_points::setup_cfg::remove(&text, &scripts)
+        };
+        edits.entry(file.to_owned()).or_default().extend(found);
+    }
+}
+
+/// Scripts that were already migrated still have references to find: add those named by the
+/// modules this tool generated (their docstring says which script they replace) and the
+/// registry's scripts of any package in the tree. Declared entry points take precedence.
+fn add_migrated_scripts(source: &dyn Source, map: &mut BTreeMap<String, String>) {
+    for path in source.files() {
+        let parts: Vec<&str> = path.split('/').collect();
+        let [.., package, "wsgi", module_file] = parts.as_slice() else {
+            continue;
+        };
+        let Some(server) = module_file.strip_suffix(".py") else {
+            continue;
+        };
+        if !python::is_identifier(server) || !python::is_identifier(package) {
+            continue;
+        }
+        let Ok(text) = source.read(path) else {
+            continue;
+        };
+        for script in scaffold::replaced_scripts(&text) {
+            map.entry(script)
+                .or_insert_with(|| format!("{package}.wsgi.{server}"));
+        }
+    }
+    let project_dirs: BTreeSet<&str> = source
+        .files()
+        .iter()
+        .filter(|path| matches!(file_name(path), "setup.cfg" | "pyproject.toml"))
+        .map(|path| parent(path))
+        .collect();
+    for known in crate::registry::scripts() {
+        let in_tree = project_dirs.iter().any(|dir| {
+            source
+                .files()
+                .contains(&join(dir, &format!("{}/__init__.py", known.package)))
+        });
+        if in_tree && !known.module.is_empty() {
+            map.entry(known.name.clone())
+                .or_insert_with(|| known.module.clone());
+        }
+    }
+}
+
+/// Find every reference in the files the dialects claim.
+fn scan_references(
+    source: &dyn Source,
+    map: &ScriptMap,
+    plan: &mut Plan,
+    edits: &mut BTreeMap<String, Vec<Edit>>,
+) {
+    if map.is_empty() {
+        return;
+    }
+    let mut texts: Vec<(&String, &'static dyn dialect::Dialect, String)> = Vec::new();
+    for path in source.files() {
+        let Some(dialect) = dialect::dialect_for(path) else {
+            continue;
+        };
+        let text = match source.read(path) {
+            Ok(text) => text,
+            Err(problem) => {
+                plan.diagnostics.push(Diagnostic::warning(
+                    path,
+                    None,
+                    format!("not read: {problem}"),
+                ));
+                continue;
+            }
+        };
+        if map.prefilter(&text, dialect.keywords()) {
+            texts.push((path, dialect, text));
+        }
+    }
+    let mut context = Context::default();
+    for (path, dialect, text) in &texts {
+        dialect.collect(path, text, map, &mut context);
+    }
+    for (path, dialect, text) in &texts {
+        let index = LineIndex::new(text);
+        for finding in dialect.scan(path, text, map, &context) {
+            if finding.action == Action::Rewrite {
+                edits
+                    .entry((*path).clone())
+                    .or_default()
+                    .extend(finding.edits);
+            }
+            plan.references.push(Reference {
+                file: (*path).clone(),
+                line: index.line_of(finding.offset),
+                dialect: dialect.name(),
+                script: finding.script,
+                action: finding.action,
+                message: finding.message,
+            });
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The tree on disk: which files exist, and reading them. With [`crate::apply`] and
+//! [`crate::git`]-like layers, this is where the outside world is touched.
+//!
+//! The walk honours `.gitignore` (also outside a git repository), skips version-control,
+//! virtualenv, tox and build directories, and never follows a symbolic link: a linked file or
+//! directory is neither read nor written, so nothing outside the tree can be reached through one.
+//! Files are read on demand, once, and only when a stage asks for them.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::{Context as _, bail};
+
+use crate::plan::Source;
+
+/// Directory names never descended into.
+const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    ".eggs",
+    "node_modules",
+    "__pycache__",
+    "build",
+    "dist",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".stestr",
+];
+
+/// Files larger than this are not read: no config or module this tool edits is that big, and
+/// reading a stray data file would only cost time and memory.
+pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct Workspace {
+    root: PathBuf,
+    files: BTreeSet<String>,
+    dirs: BTreeSet<String>,
+}
+
+impl Workspace {
+    /// Walk `root`.
+    pub fn open(root: &Path) -> anyhow::Result<Workspace> {
+        let metadata =
+            std::fs::metadata(root).with_context(|| format!("cannot open `{}`", root.display()))?;
+        if !metadata.is_dir() {
+            bail!("`{}` is not a directory", root.display());
+        }
+        let files = Mutex::new(BTreeSet::new());
+        let dirs = Mutex::new(BTreeSet::new());
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            .git_global(false)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|entry| {
+                let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
+                !(is_dir
+                    && entry.depth() > 0
+                    && is_skipped_dir(&entry.file_name().to_string_lossy()))
+            })
+            .build_parallel();
+        walker.run(|| {
+            Box::new(|entry| {
+                let Ok(entry) = entry else {
+                    return ignore::WalkState::Continue;
+                };
+                let Some(kind) = entry.file_type() else {
+                    return ignore::WalkState::Continue;
+                };
+                let Ok(relative) = entry.path().strip_prefix(root) else {
+                    return ignore::WalkState::Continue;
+                };
+                let Some(relative) = relative_path(relative) else {
+                    return ignore::WalkState::Continue;
+                };
+                if relative.is_empty() {
+                    return ignore::WalkState::Continue;
+                }
+                if kind.is_dir() {
+                    dirs.lock().map(|mut dirs| dirs.insert(relative)).ok();
+                } else if kind.is_file() {
+                    files.lock().map(|mut files| files.insert(relative)).ok();
+                }
+                ignore::WalkState::Continue
+            })
+        });
+        Ok(Workspace {
+            root: root.to_owned(),
+            files: files.into_inner().unwrap_or_default(),
+            dirs: dirs.into_inner().unwrap_or_default(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+fn is_skipped_dir(name: &str) -> bool {
+    SKIPPED_DIRS.contains(&name) || name.ends_with(".egg-info")
+}
+
+/// A relative path as `/`-separated UTF-8, or `None` for a name that is not UTF-8 (such a file
+/// cannot be named in a config this tool rewrites).
+fn relative_path(path: &Path) -> Option<String> {
+    let parts: Option<Vec<&str>> = path
+        .components()
+        .map(|component| component.as_os_str().to_str())
+        .collect();
+    Some(parts?.join("/"))
+}
+
+impl Source for Workspace {
+    fn files(&self) -> &BTreeSet<String> {
+        &self.files
+    }
+
+    fn is_dir(&self, path: &str) -> bool {
+        self.dirs.contains(path)
+    }
+
+    fn read(&self, path: &str) -> Result<String, String> {
+        let full = self.root.join(path);
+        let metadata = std::fs::symlink_metadata(&full).map_err(|error| error.to_string())?;
+        if !metadata.is_file() {
+            return Err("not a regular file".to_owned());
+        }
+        if metadata.len() > MAX_FILE_SIZE {
+            return Err(format!("larger than {} MiB", MAX_FILE_SIZE / (1024 * 1024)));
+        }
+        let bytes = std::fs::read(&full).map_err(|error| error.to_string())?;
+        String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
+    }
+}
