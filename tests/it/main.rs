@@ -1,0 +1,5 @@
+//! Integration tests for `wsgi_migrate`, built as a single test binary.
+mod fixtures;
+mod ini_differential;
+mod python_imports;
+mod support;

@@ -1,0 +1,132 @@
+//! Helpers shared by the integration tests: running the built binary, copying trees and
+//! comparing them byte for byte.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn testdata() -> PathBuf {
+    manifest_dir().join("testdata")
+}
+
+/// Run the `wsgi-migrate` binary with `args` and no colour.
+pub fn wsgi_migrate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wsgi-migrate"))
+        .arg("--color=never")
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the wsgi-migrate binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn describe(output: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Copy the tree at `from` into `to`, keeping permission bits.
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else if kind.is_file() {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file below `root`, relative path to content. Empty directories count as entries with
+/// no content so that a stray directory is a difference too.
+pub fn read_tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    walk(root, root, &mut files);
+    files
+}
+
+fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Option<Vec<u8>>>) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .collect();
+    entries.sort_by_key(|entry| entry.file_name());
+    if entries.is_empty() && dir != root {
+        files.insert(relative(root, dir), None);
+    }
+    for entry in entries {
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            walk(root, &path, files);
+        } else {
+            files.insert(relative(root, &path), Some(fs::read(&path).unwrap()));
+        }
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// A description of every difference between two trees, empty when they are equal.
+pub fn tree_differences(expected: &Path, actual: &Path) -> String {
+    let expected_files = read_tree(expected);
+    let actual_files = read_tree(actual);
+    let mut out = String::new();
+    for (path, content) in &expected_files {
+        match actual_files.get(path) {
+            None => out.push_str(&format!("missing: {path}\n")),
+            Some(actual) if actual != content => {
+                let show = |bytes: &Option<Vec<u8>>| {
+                    bytes
+                        .as_ref()
+                        .map(|b| String::from_utf8_lossy(b).into_owned())
+                        .unwrap_or_default()
+                };
+                let diff = similar::TextDiff::from_lines(&show(content), &show(actual))
+                    .unified_diff()
+                    .header("expected", "actual")
+                    .to_string();
+                out.push_str(&format!("different: {path}\n{diff}\n"));
+            }
+            Some(_) => {}
+        }
+    }
+    for path in actual_files
+        .keys()
+        .filter(|path| !expected_files.contains_key(*path))
+    {
+        out.push_str(&format!("unexpected: {path}\n"));
+    }
+    out
+}
+
+/// Whether expectations should be rewritten from actual results (`SNAPSHOTS=overwrite`).
+pub fn overwrite() -> bool {
+    std::env::var("SNAPSHOTS").is_ok_and(|value| value == "overwrite")
+}
+
+pub fn replace_tree(from: &Path, to: &Path) {
+    if to.exists() {
+        fs::remove_dir_all(to).unwrap();
+    }
+    copy_tree(from, to);
+}
