@@ -14,7 +14,12 @@ fn generated_modules_import_and_build_their_application_once() {
         if !case.join("case.toml").exists() || !case.join("after").exists() {
             continue;
         }
-        let scan = wsgi_migrate(&["scan", "--format", "json", case.join("before").to_str().unwrap()]);
+        let scan = wsgi_migrate(&[
+            "scan",
+            "--format",
+            "json",
+            case.join("before").to_str().unwrap(),
+        ]);
         assert_eq!(scan.status.code(), Some(0), "{}", describe(&scan));
         let report: serde_json::Value = serde_json::from_str(&stdout(&scan)).unwrap();
         let pairs: Vec<String> = report["entry_points"]
@@ -22,7 +27,13 @@ fn generated_modules_import_and_build_their_application_once() {
             .unwrap()
             .iter()
             .filter(|entry| entry["status"] == "generate")
-            .map(|entry| format!("{}={}", entry["module"].as_str().unwrap(), entry["target"].as_str().unwrap()))
+            .map(|entry| {
+                format!(
+                    "{}={}",
+                    entry["module"].as_str().unwrap(),
+                    entry["target"].as_str().unwrap()
+                )
+            })
             .collect();
         if pairs.is_empty() {
             continue;
@@ -34,7 +45,15 @@ fn generated_modules_import_and_build_their_application_once() {
             .args(&pairs)
             .output()
             .expect("python3 is needed for this test (install it; the test never skips)");
-        assert!(output.status.success(), "{}: {}", case.display(), describe(&output));
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            case.display(),
+            describe(&output)
+        );
     }
-    assert!(n_modules >= 10, "only {n_modules} generated modules were checked");
+    assert!(
+        n_modules >= 10,
+        "only {n_modules} generated modules were checked"
+    );
 }
