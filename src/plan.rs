@@ -525,6 +525,19 @@ fn plan_module(
                 return;
             }
         };
+        // Its relative imports would resolve one package deeper after the move.
+        if let Some(line) = python::relative_import_line(&contents) {
+            for item in group {
+                fail(
+                    plan,
+                    item.entry,
+                    format!(
+                        "`{flat}` must become `{init}`, but its relative import on line {line} would then point elsewhere; move it by hand (upstream moved such modules to `<pkg>/api/wsgi.py`)"
+                    ),
+                );
+            }
+            return;
+        }
         creates.insert(
             init.clone(),
             FileChange::Rename {
@@ -543,6 +556,19 @@ fn plan_module(
         );
     }
 
+    if status == EntryStatus::Generate
+        && let Some(target_source) = &first.target_source
+        && python::builds_application_at_import(target_source)
+    {
+        plan.diagnostics.push(Diagnostic::warning(
+            &first.entry.file,
+            Some(first.entry.line),
+            format!(
+                "`{}` already builds `application` when imported, so `{module}` builds a second one; deployments could load `{}:application` instead",
+                first.entry.target.module, first.entry.target.module
+            ),
+        ));
+    }
     if status == EntryStatus::Generate {
         let scripts: Vec<String> = group.iter().map(|item| item.entry.script.clone()).collect();
         // Scripts sharing a module call one callable; prefer the target that names it directly

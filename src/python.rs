@@ -171,6 +171,23 @@ pub fn resolve_alias(source: &str, name: &str) -> String {
     current
 }
 
+/// The 1-based line of the first relative import (`from . import x`, `from .y import z`).
+pub fn relative_import_line(source: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|line| line.trim_start().starts_with("from ."))
+        .map(|index| index + 1)
+}
+
+/// Whether `source` assigns a module-level `application` from a call, as a WSGI file does.
+pub fn builds_application_at_import(source: &str) -> bool {
+    source.lines().any(|line| {
+        line.strip_prefix("application")
+            .and_then(|rest| rest.trim_start().strip_prefix('='))
+            .is_some_and(|value| !value.starts_with('=') && value.contains('('))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +223,21 @@ mod tests {
         let source = "from toy.app import application as _target\napplication = _target()\n";
         assert_eq!(application_call(source).unwrap(), "toy.app.application");
         assert_eq!(application_call("application = None\n"), None);
+    }
+
+    #[test]
+    fn import_time_facts() {
+        assert_eq!(
+            relative_import_line("import os\nfrom . import x\n"),
+            Some(2)
+        );
+        assert_eq!(relative_import_line("from os import path\n"), None);
+        assert!(builds_application_at_import(
+            "def f():\n    pass\napplication = f()\n"
+        ));
+        assert!(!builds_application_at_import(
+            "application = None\n    application = f()\n"
+        ));
     }
 
     #[test]

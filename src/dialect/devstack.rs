@@ -98,6 +98,18 @@ impl Dialect for Devstack {
                 }) {
                     continue;
                 }
+                let is_path = content[..mention.range.start].ends_with('/')
+                    || content[..mention.range.start].ends_with("$(which ");
+                if !is_path {
+                    // DevStack names services, processes and Apache sites after the script
+                    // (`enable_service aodh-api`); those names are kept, so they need nothing.
+                    findings.push(Finding::ok(
+                        at(mention.range.start),
+                        mention.script,
+                        format!("`{}` here names a service, process or site, not the script file; names are kept", mention.script),
+                    ));
+                    continue;
+                }
                 let app = map.app_spec(mention.script).unwrap_or_default();
                 findings.push(Finding::manual(
                     at(mention.range.start),

@@ -37,8 +37,9 @@ impl Dialect for Docs {
                     mention.range.start,
                     script,
                     format!(
-                        "docs mention the `{script}` script, which no longer exists: use `module = {app}` (uWSGI), \
-                         `gunicorn {app}`, or for mod_wsgi a file containing `from {module} import application`"
+                        "mentions `{script}`, a WSGI script that no longer exists; where it means the script, \
+                         write `module = {app}` (uWSGI), `gunicorn {app}`, or for mod_wsgi a file containing \
+                         `from {module} import application`"
                     ),
                 )
             })
