@@ -108,7 +108,7 @@ pub fn parse_entry(line: &str) -> Result<(String, Target), String> {
     if let Some(problem) = python::script_name_problem(name) {
         return Err(problem);
     }
-    let target = Target::parse(value)?;
+    let target = Target::parse(value).map_err(|problem| format!("{name}: {problem}"))?;
     Ok((name.to_owned(), target))
 }
 

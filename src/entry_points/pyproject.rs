@@ -67,7 +67,11 @@ pub fn read(file: &str, text: &str) -> (Vec<EntryPoint>, Vec<Diagnostic>) {
                 script: script.to_owned(),
                 target,
             }),
-            Err(message) => diagnostics.push(Diagnostic::error(file, Some(line), message)),
+            Err(message) => diagnostics.push(Diagnostic::error(
+                file,
+                Some(line),
+                format!("{script}: {message}"),
+            )),
         }
     }
     (entry_points, diagnostics)

@@ -1,4 +1,6 @@
 //! Integration tests for `wsgi_migrate`, built as a single test binary.
+mod apply;
+mod cli;
 mod fixtures;
 mod ini_differential;
 mod python_imports;

@@ -57,3 +57,87 @@ fn generated_modules_import_and_build_their_application_once() {
         "only {n_modules} generated modules were checked"
     );
 }
+
+/// `--dev-server` keeps PBR's development server: `python -m <module>` serves the application
+/// on the given host and port, and refuses arguments not behind `--`.
+#[test]
+fn dev_server_serves_the_application_on_loopback() {
+    use std::io::{Read as _, Write as _};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().join("glance");
+    support::copy_tree(&support::testdata().join("corpus-glance/before"), &root);
+    let applied = wsgi_migrate(&["apply", "--quiet", "--dev-server", root.to_str().unwrap()]);
+    assert_eq!(applied.status.code(), Some(0), "{}", describe(&applied));
+
+    let python = |args: &[&str]| {
+        let mut command = Command::new("python3");
+        command
+            .arg("-B")
+            .args(args)
+            .current_dir(&root)
+            .env("PYTHONPATH", &root)
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+        command
+    };
+    let help = python(&["-m", "glance.wsgi.api", "--help"])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        help.status.success() && stdout(&help).contains("-- [passed options]"),
+        "{}",
+        describe(&help)
+    );
+    let stray = python(&["-m", "glance.wsgi.api", "--port", "1", "stray"])
+        .output()
+        .unwrap();
+    assert_eq!(stray.status.code(), Some(2), "{}", describe(&stray));
+
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = python(&[
+        "-m",
+        "glance.wsgi.api",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--",
+        "--config-file",
+        "x.conf",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let response = loop {
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            stream
+                .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+                .unwrap();
+            let mut response = String::new();
+            let _ = stream.read_to_string(&mut response);
+            break response;
+        }
+        if Instant::now() > deadline || server.try_wait().unwrap().is_some() {
+            break String::new();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        response.starts_with("HTTP/1.0 200 OK"),
+        "no answer from the dev server: {response:?}"
+    );
+    assert!(response.ends_with("glance-api"), "{response:?}");
+}
