@@ -10,12 +10,14 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::apply;
 use crate::dialect::Action;
 use crate::plan::{self, EntryStatus, FileChange, Options, Plan};
 use crate::render::{self, Paths, Style};
+use crate::script_map::{self, MapEntry, MapSource};
 use crate::workspace::Workspace;
 
 #[derive(Debug, Parser)]
@@ -66,6 +68,23 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Print the script-to-module map the other commands use, as TOML for --map or as JSON.
+    Map {
+        #[command(flatten)]
+        common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = MapFormat::Toml)]
+        format: MapFormat,
+        /// Leave out scripts known only from the built-in registry.
+        #[arg(long)]
+        no_registry: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MapFormat {
+    Toml,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -82,6 +101,10 @@ pub struct Common {
     /// Give each generated module PBR's development server under `python -m MODULE`.
     #[arg(long)]
     pub dev_server: bool,
+    /// Read script-to-module mappings from a TOML file with a `[scripts]` table of
+    /// `script = "module:attribute"` (repeatable; later files win).
+    #[arg(long = "map", value_name = "FILE")]
+    pub map_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,31 +157,64 @@ struct Planned {
     plan: Plan,
 }
 
-fn plan_all(common: &Common) -> anyhow::Result<Vec<Planned>> {
-    let options = Options {
+fn options(common: &Common) -> anyhow::Result<Options> {
+    let mut map = BTreeMap::new();
+    for file in &common.map_files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read map file `{}`", file.display()))?;
+        match script_map::parse_map_file(&text) {
+            Ok(entries) => map.extend(entries),
+            Err(errors) => {
+                let listed: Vec<String> = errors
+                    .iter()
+                    .map(|(line, message)| format!("{}:{line}: {message}", file.display()))
+                    .collect();
+                anyhow::bail!("invalid map file\n{}", listed.join("\n"));
+            }
+        }
+    }
+    Ok(Options {
         names: common.names.iter().cloned().collect::<BTreeMap<_, _>>(),
+        map,
         keep_entry_points: common.keep_entry_points,
         dev_server: common.dev_server,
-    };
-    let several = common.paths.len() > 1;
+    })
+}
+
+fn workspaces(common: &Common) -> anyhow::Result<Vec<Workspace>> {
     common
         .paths
         .iter()
-        .map(|root| {
-            let workspace = Workspace::open(root)?;
-            let plan = plan::build(&workspace, &options);
+        .map(|root| Workspace::open(root))
+        .collect()
+}
+
+fn plan_all(common: &Common) -> anyhow::Result<Vec<Planned>> {
+    let options = options(common)?;
+    let workspaces = workspaces(common)?;
+    let sources: Vec<&dyn plan::Source> = workspaces
+        .iter()
+        .map(|workspace| workspace as &dyn plan::Source)
+        .collect();
+    let plans = plan::build_all(&sources, &options);
+    let several = common.paths.len() > 1;
+    Ok(common
+        .paths
+        .iter()
+        .zip(plans)
+        .map(|(root, plan)| {
             let prefix = if several {
                 root.display().to_string()
             } else {
                 String::new()
             };
-            Ok(Planned {
+            Planned {
                 root: root.clone(),
                 prefix,
                 plan,
-            })
+            }
         })
-        .collect()
+        .collect())
 }
 
 fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
@@ -208,6 +264,40 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
         Command::Check { common } => {
             let planned = plan_all(common)?;
             check_command(&planned, &mut out)
+        }
+        Command::Map {
+            common,
+            format,
+            no_registry,
+        } => {
+            let options = options(common)?;
+            let workspaces = workspaces(common)?;
+            let sources: Vec<&dyn plan::Source> = workspaces
+                .iter()
+                .map(|workspace| workspace as &dyn plan::Source)
+                .collect();
+            let (builder, diagnostics) = plan::script_map(&sources, &options);
+            let entries: BTreeMap<String, MapEntry> = builder
+                .entries()
+                .iter()
+                .filter(|(_, entry)| !(*no_registry && entry.source == MapSource::Registry))
+                .map(|(script, entry)| (script.clone(), entry.clone()))
+                .collect();
+            out.push_str(&match format {
+                MapFormat::Toml => script_map::to_toml(&entries),
+                MapFormat::Json => script_map::to_json(&entries) + "\n",
+            });
+            let mut failed = false;
+            for diagnostic in &diagnostics {
+                failed |= diagnostic.severity == crate::diagnostic::Severity::Error;
+                err.push_str(&format!(
+                    "{}: {}: {}\n",
+                    location("", &diagnostic.file, diagnostic.line),
+                    diagnostic.severity,
+                    diagnostic.message
+                ));
+            }
+            if failed { 2 } else { 0 }
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -305,66 +395,85 @@ fn apply_command(
         apply::apply(&changes)?;
     }
     report.push_str(&format!(
-        "wsgi-migrate: {verb} {} files ({created} created, {modified} modified, {renamed} renamed); {manual} references left for a person\n",
-        changes.len()
+        "wsgi-migrate: {verb} {} ({created} created, {modified} modified, {renamed} renamed); {} left for a person\n",
+        render::count(changes.len(), "file"),
+        render::count(manual, "reference"),
     ));
     Ok(0)
 }
 
 fn check_command(planned: &[Planned], out: &mut String) -> u8 {
-    let mut pending = false;
     let mut failed = false;
+    // (file, line, text), sorted so that the listing reads top to bottom per file.
+    let mut lines: Vec<(String, usize, String)> = Vec::new();
+    // Problems are listed too, but only errors decide the exit code.
+    let mut warnings: Vec<(String, usize, String)> = Vec::new();
     for item in planned {
         let plan = &item.plan;
+        let before = lines.len();
+        let show = |file: &str| {
+            Paths {
+                prefix: &item.prefix,
+            }
+            .show(file)
+        };
         for diagnostic in &plan.diagnostics {
             failed |= diagnostic.severity == crate::diagnostic::Severity::Error;
-            out.push_str(&format!(
-                "{}: {}\n",
-                location(&item.prefix, &diagnostic.file, diagnostic.line),
-                diagnostic.message
+            warnings.push((
+                show(&diagnostic.file),
+                diagnostic.line.unwrap_or(0),
+                format!("{}: {}", diagnostic.severity, diagnostic.message),
             ));
         }
         for entry in &plan.entry_points {
+            let module = entry.module.as_deref().unwrap_or_default();
             let message = match (entry.status, entry.remove) {
-                (EntryStatus::Generate, _) => format!(
-                    "`{}` is a wsgi_scripts entry point; `wsgi-migrate apply` generates `{}`",
-                    entry.script,
-                    entry.module.as_deref().unwrap_or_default()
-                ),
+                (EntryStatus::Generate, _) => {
+                    format!(
+                        "`{}` is a wsgi_scripts entry point; `wsgi-migrate apply` generates `{module}`",
+                        entry.script
+                    )
+                }
                 (EntryStatus::Migrated, true) => format!(
-                    "`{}` is still declared in wsgi_scripts although `{}` exists; `wsgi-migrate apply` removes it",
-                    entry.script,
-                    entry.module.as_deref().unwrap_or_default()
+                    "`{}` is still declared in wsgi_scripts although `{module}` exists; `wsgi-migrate apply` removes it",
+                    entry.script
                 ),
                 _ => continue,
             };
-            pending = true;
-            out.push_str(&format!(
-                "{}: {message}\n",
-                location(&item.prefix, &entry.file, Some(entry.line))
-            ));
+            lines.push((show(&entry.file), entry.line, message));
         }
         for reference in plan
             .references
             .iter()
             .filter(|reference| reference.action != Action::Ok)
         {
-            pending = true;
-            out.push_str(&format!(
-                "{}: {}\n",
-                location(&item.prefix, &reference.file, Some(reference.line)),
-                reference.message
+            lines.push((
+                show(&reference.file),
+                reference.line,
+                reference.message.clone(),
             ));
         }
-        if !plan.changes.is_empty() && !pending {
-            pending = true;
+        // Changes no line above accounts for (a missing `__init__.py`) are listed by file.
+        if lines.len() == before {
             for change in &plan.changes {
-                out.push_str(&format!(
-                    "{}: `wsgi-migrate apply` would change this file\n",
-                    location(&item.prefix, change.path(), None)
+                lines.push((
+                    show(change.path()),
+                    0,
+                    "`wsgi-migrate apply` would change this file".to_owned(),
                 ));
             }
         }
+    }
+    let pending = !lines.is_empty();
+    lines.extend(warnings);
+    lines.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    for (file, line, text) in &lines {
+        let location = if *line == 0 {
+            file.clone()
+        } else {
+            format!("{file}:{line}")
+        };
+        out.push_str(&format!("{location}: {text}\n"));
     }
     if failed { 2 } else { u8::from(pending) }
 }

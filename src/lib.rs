@@ -17,6 +17,7 @@ pub mod python;
 pub mod registry;
 pub mod render;
 pub mod scaffold;
+pub mod script_map;
 pub mod shell;
 pub mod text;
 pub mod workspace;

@@ -13,12 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
-use crate::dialect::{self, Action, Context, ScriptMap};
+use crate::dialect::{self, Action, AppTarget, Context, Finding, ScriptMap};
 use crate::edit::{self, Edit};
 use crate::entry_points::{self, EntryPoint};
 use crate::naming::{self, Overrides, Script};
 use crate::python;
 use crate::scaffold::{self, ModuleSpec};
+use crate::script_map::{self, MapBuilder, MapSource};
 use crate::text::LineIndex;
 
 /// Read access to the tree being planned. Paths are relative to its root and `/`-separated.
@@ -35,6 +36,8 @@ pub trait Source: Sync {
 pub struct Options {
     /// `--name SCRIPT=MODULE`.
     pub names: BTreeMap<String, String>,
+    /// `--map FILE`: script to application, for scripts no scanned tree declares.
+    pub map: BTreeMap<String, AppTarget>,
     pub keep_entry_points: bool,
     pub dev_server: bool,
 }
@@ -130,22 +133,142 @@ impl Plan {
 
 /// Build the plan for the tree behind `source`.
 pub fn build(source: &dyn Source, options: &Options) -> Plan {
+    build_all(&[source], options).pop().unwrap_or_default()
+}
+
+/// Build one plan per tree, planned together: the scripts a service repository declares are
+/// searched for in every tree, so `apply ../nova ../devstack` migrates both consistently.
+pub fn build_all(sources: &[&dyn Source], options: &Options) -> Vec<Plan> {
+    let mut drafts: Vec<Draft> = sources
+        .iter()
+        .map(|source| declare(*source, options))
+        .collect();
+    let builder = assemble_map(sources, &mut drafts, options);
+    let map = builder.script_map();
+    sources
+        .iter()
+        .zip(drafts)
+        .map(|(source, draft)| finish(*source, draft, &map))
+        .collect()
+}
+
+/// The map `build_all` would search with, and where each entry came from.
+pub fn script_map(sources: &[&dyn Source], options: &Options) -> (MapBuilder, Vec<Diagnostic>) {
+    let mut drafts: Vec<Draft> = sources
+        .iter()
+        .map(|source| declare(*source, options))
+        .collect();
+    let builder = assemble_map(sources, &mut drafts, options);
+    let diagnostics = drafts
+        .into_iter()
+        .flat_map(|draft| draft.plan.diagnostics)
+        .collect();
+    (builder, diagnostics)
+}
+
+/// One tree's plan before references are scanned.
+struct Draft {
+    plan: Plan,
+    edits: BTreeMap<String, Vec<Edit>>,
+    creates: BTreeMap<String, FileChange>,
+    /// Scripts declared in this tree that have a module, with the module.
+    declared: BTreeMap<String, String>,
+}
+
+fn declare(source: &dyn Source, options: &Options) -> Draft {
     let mut plan = Plan::default();
     let declarations = read_declarations(source, &mut plan);
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut creates: BTreeMap<String, FileChange> = BTreeMap::new();
-    let mut map = BTreeMap::new();
-
+    let mut declared = BTreeMap::new();
     for project in &declarations {
-        plan_project(source, project, options, &mut plan, &mut creates, &mut map);
+        plan_project(
+            source,
+            project,
+            options,
+            &mut plan,
+            &mut creates,
+            &mut declared,
+        );
         if !(options.keep_entry_points || project.keep_entry_points) {
             remove_declarations(source, project, &plan, &mut edits);
         }
     }
+    Draft {
+        plan,
+        edits,
+        creates,
+        declared,
+    }
+}
 
-    add_migrated_scripts(source, &mut map);
-    let map = ScriptMap::new(map);
-    scan_references(source, &map, &mut plan, &mut edits);
+fn assemble_map(sources: &[&dyn Source], drafts: &mut [Draft], options: &Options) -> MapBuilder {
+    let mut builder = MapBuilder::with_registry();
+    for source in sources {
+        for (script, module) in generated_modules(*source) {
+            builder.insert(&script, AppTarget::module(&module), MapSource::Generated);
+        }
+    }
+    for draft in drafts.iter() {
+        for (script, module) in &draft.declared {
+            builder.insert(script, AppTarget::module(module), MapSource::Declared);
+        }
+    }
+    for (script, target) in &options.map {
+        builder.insert(script, target.clone(), MapSource::MapFile);
+    }
+    let declared = |script: &str| {
+        drafts.iter().any(|draft| {
+            draft
+                .plan
+                .entry_points
+                .iter()
+                .any(|entry| entry.script == script)
+        })
+    };
+    let mut problems = Vec::new();
+    for (script, name) in &options.names {
+        if declared(script) {
+            continue;
+        }
+        // A script no scanned tree declares has no package to put a server name under.
+        match script_map::parse_app_spec(name) {
+            Ok(target) if name.contains('.') => builder.insert(script, target, MapSource::Flag),
+            // A bare server name goes under the package the map already knows for the script
+            // (from the registry, or from a module generated earlier).
+            Ok(target) => match builder.entries().get(script).and_then(|entry| entry.target.module.split_once(".wsgi.")) {
+                Some((package, _)) => {
+                    let module = format!("{package}.wsgi.{}", target.module);
+                    builder.insert(script, AppTarget { module, ..target }, MapSource::Flag);
+                }
+                None => problems.push(format!(
+                    "--name {script}={name}: no scanned repository declares `{script}`, so give the full module, e.g. `pkg.wsgi.api`"
+                )),
+            },
+            _ => problems.push(format!(
+                "--name {script}={name}: no scanned repository declares `{script}`, so give the full module, e.g. `pkg.wsgi.api`"
+            )),
+        }
+    }
+    if let Some(first) = drafts.first_mut() {
+        for problem in problems {
+            first
+                .plan
+                .diagnostics
+                .push(Diagnostic::error("--name", None, problem));
+        }
+    }
+    builder
+}
+
+fn finish(source: &dyn Source, draft: Draft, map: &ScriptMap) -> Plan {
+    let Draft {
+        mut plan,
+        mut edits,
+        creates,
+        ..
+    } = draft;
+    scan_references(source, map, &mut plan, &mut edits);
 
     for (path, file_edits) in edits {
         let Ok(before) = source.read(&path) else {
@@ -256,9 +379,10 @@ fn read_declarations(source: &dyn Source, plan: &mut Plan) -> Vec<Project> {
         plan.diagnostics.extend(diagnostics);
     }
 
-    // A script declared twice would be generated twice; the first declaration wins.
-    let mut seen: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    // A script declared twice in one project would be generated twice; the first declaration
+    // wins. Separate projects in one tree (two checkouts of a service) may each declare it.
     for project in projects.values_mut() {
+        let mut seen: BTreeMap<String, (String, usize)> = BTreeMap::new();
         project
             .entry_points
             .retain(|entry| match seen.get(&entry.script) {
@@ -663,10 +787,10 @@ fn remove_declarations(
     }
 }
 
-/// Scripts that were already migrated still have references to find: add those named by the
-/// modules this tool generated (their docstring says which script they replace) and the
-/// registry's scripts of any package in the tree. Declared entry points take precedence.
-fn add_migrated_scripts(source: &dyn Source, map: &mut BTreeMap<String, String>) {
+/// The scripts that modules this tool generated earlier say they replace (their docstring
+/// names them), with the module: after a migration the references left behind can still be found.
+fn generated_modules(source: &dyn Source) -> Vec<(String, String)> {
+    let mut found = Vec::new();
     for path in source.files() {
         let parts: Vec<&str> = path.split('/').collect();
         let [.., package, "wsgi", module_file] = parts.as_slice() else {
@@ -682,28 +806,16 @@ fn add_migrated_scripts(source: &dyn Source, map: &mut BTreeMap<String, String>)
             continue;
         };
         for script in scaffold::replaced_scripts(&text) {
-            map.entry(script)
-                .or_insert_with(|| format!("{package}.wsgi.{server}"));
+            found.push((script, format!("{package}.wsgi.{server}")));
         }
     }
-    let project_dirs: BTreeSet<&str> = source
-        .files()
-        .iter()
-        .filter(|path| matches!(file_name(path), "setup.cfg" | "pyproject.toml"))
-        .map(|path| parent(path))
-        .collect();
-    for known in crate::registry::scripts() {
-        let in_tree = project_dirs.iter().any(|dir| {
-            source
-                .files()
-                .contains(&join(dir, &format!("{}/__init__.py", known.package)))
-        });
-        if in_tree && !known.module.is_empty() {
-            map.entry(known.name.clone())
-                .or_insert_with(|| known.module.clone());
-        }
-    }
+    found
 }
+
+/// A comment marking a line (or the line below it) to be left alone.
+const IGNORE: &str = "wsgi-migrate: ignore";
+/// A comment marking a whole file to be left alone.
+const SKIP_FILE: &str = "wsgi-migrate: skip-file";
 
 /// Find every reference in the files the dialects claim.
 fn scan_references(
@@ -741,7 +853,42 @@ fn scan_references(
     }
     for (path, dialect, text) in &texts {
         let index = LineIndex::new(text);
-        for finding in dialect.scan(path, text, map, &context) {
+        let lines: Vec<&str> = text.lines().collect();
+        let skip_file = text.contains(SKIP_FILE);
+        for mut finding in dialect.scan(path, text, map, &context) {
+            let line = index.line_of(finding.offset);
+            if let Some(warning) = finding.warning.take() {
+                plan.diagnostics
+                    .push(Diagnostic::warning(path, Some(line), warning));
+            }
+            let marked = |number: usize| {
+                number >= 1
+                    && lines
+                        .get(number - 1)
+                        .is_some_and(|text| text.contains(IGNORE))
+            };
+            if skip_file || marked(line) || marked(line - 1) {
+                let marker = if skip_file { SKIP_FILE } else { IGNORE };
+                finding = Finding {
+                    action: Action::Ok,
+                    message: format!("left alone: marked `{marker}`"),
+                    edits: Vec::new(),
+                    ..finding
+                };
+            }
+            let caveat = finding
+                .script
+                .as_deref()
+                .and_then(|script| map.target(script))
+                .and_then(|target| target.caveat.clone());
+            if let (Action::Rewrite, Some(caveat)) = (finding.action, caveat) {
+                finding = Finding {
+                    action: Action::Manual,
+                    message: format!("{}; but {caveat}", finding.message),
+                    edits: Vec::new(),
+                    ..finding
+                };
+            }
             if finding.action == Action::Rewrite {
                 edits
                     .entry((*path).clone())
@@ -750,7 +897,7 @@ fn scan_references(
             }
             plan.references.push(Reference {
                 file: (*path).clone(),
-                line: index.line_of(finding.offset),
+                line,
                 dialect: dialect.name(),
                 script: finding.script,
                 action: finding.action,

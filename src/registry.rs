@@ -20,6 +20,16 @@ pub struct KnownScript {
     /// The module holding `application` upstream; empty when the project never shipped one.
     pub module: String,
     pub status: String,
+    pub module_added_in: String,
+    pub script_removed_in: String,
+}
+
+impl KnownScript {
+    /// Whether the module arrived in the change that removed the script (octavia, designate):
+    /// then no release ships both, and a deployment cannot switch ahead of its upgrade.
+    pub fn no_release_with_both(&self) -> bool {
+        !self.module_added_in.is_empty() && self.module_added_in == self.script_removed_in
+    }
 }
 
 /// Every script in the registry, in file order.
@@ -58,6 +68,8 @@ fn parse(text: &str) -> Vec<KnownScript> {
                 target: field("target"),
                 module: field("module"),
                 status: field("status"),
+                module_added_in: field("module_added_in"),
+                script_removed_in: field("script_removed_in"),
             }
         })
         .collect()

@@ -233,9 +233,22 @@ pub fn color_diff(diff: &str, style: Style) -> String {
         .collect()
 }
 
-/// `3 entry points (2 modules to generate), 4 references (3 to rewrite, 1 manual), 5 files changed, 0 errors`.
+/// `n word` with the word made plural when `n` is not 1 (`1 entry point`, `2 entry points`).
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        return format!("1 {word}");
+    }
+    let plural = match word {
+        "entry point" => "entry points".to_owned(),
+        "reference" => "references".to_owned(),
+        _ => format!("{word}s"),
+    };
+    format!("{n} {plural}")
+}
+
+/// `3 entry points (2 modules to generate, 1 already migrated), 4 references (...), 5 files to change, 0 errors`.
 pub fn summary(plan: &Plan) -> String {
-    let count = |status: EntryStatus| {
+    let by_status = |status: EntryStatus| {
         plan.entry_points
             .iter()
             .filter(|entry| entry.status == status)
@@ -259,15 +272,15 @@ pub fn summary(plan: &Plan) -> String {
         .filter(|diagnostic| diagnostic.severity == Severity::Error)
         .count();
     format!(
-        "{} entry points ({} modules to generate, {} already migrated), {} references ({} to rewrite, {} manual, {} ok), {} files to change, {} errors",
-        plan.entry_points.len(),
-        modules.len(),
-        count(EntryStatus::Migrated),
-        plan.references.len(),
+        "{} ({} to generate, {} already migrated), {} ({} to rewrite, {} manual, {} ok), {} to change, {}",
+        count(plan.entry_points.len(), "entry point"),
+        count(modules.len(), "module"),
+        by_status(EntryStatus::Migrated),
+        count(plan.references.len(), "reference"),
         action(Action::Rewrite),
         action(Action::Manual),
         action(Action::Ok),
-        plan.changes.len(),
-        errors,
+        count(plan.changes.len(), "file"),
+        count(errors, "error"),
     )
 }

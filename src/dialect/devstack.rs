@@ -371,7 +371,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn map() -> ScriptMap {
-        ScriptMap::new(BTreeMap::from([
+        ScriptMap::from_modules(BTreeMap::from([
             ("heat-wsgi-api".to_owned(), "heat.wsgi.api".to_owned()),
             ("glance-wsgi-api".to_owned(), "glance.wsgi.api".to_owned()),
             ("octavia-wsgi".to_owned(), "octavia.wsgi.api".to_owned()),

@@ -55,7 +55,7 @@ mod tests {
 
     #[test]
     fn docs_are_manual_and_release_notes_ok() {
-        let map = ScriptMap::new(BTreeMap::from([(
+        let map = ScriptMap::from_modules(BTreeMap::from([(
             "placement-api".to_owned(),
             "placement.wsgi.api".to_owned(),
         )]));

@@ -74,6 +74,8 @@ pub struct Finding {
     pub message: String,
     /// Non-empty exactly when `action` is [`Action::Rewrite`].
     pub edits: Vec<Edit>,
+    /// A caution to show with the finding, whatever its action (Glance under uWSGI's HTTP mode).
+    pub warning: Option<String>,
 }
 
 impl Finding {
@@ -84,6 +86,15 @@ impl Finding {
             action: Action::Rewrite,
             message,
             edits,
+            warning: None,
+        }
+    }
+
+    /// The same finding, shown with a caution.
+    pub fn warn(self, warning: String) -> Finding {
+        Finding {
+            warning: Some(warning),
+            ..self
         }
     }
 
@@ -94,6 +105,7 @@ impl Finding {
             action: Action::Manual,
             message,
             edits: Vec::new(),
+            warning: None,
         }
     }
 
@@ -104,6 +116,7 @@ impl Finding {
             action: Action::Ok,
             message,
             edits: Vec::new(),
+            warning: None,
         }
     }
 }
@@ -116,47 +129,101 @@ pub struct Context {
     pub script_variables: BTreeMap<String, String>,
 }
 
-/// The module that replaces each script.
+/// What a WSGI server should load instead of a script, and what is known about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppTarget {
+    /// The dotted module, e.g. `nova.wsgi.osapi_compute`.
+    pub module: String,
+    /// The attribute holding the application, almost always `application`.
+    pub attribute: String,
+    /// The upstream project, when the registry knows it (`openstack/glance`).
+    pub project: Option<String>,
+    /// Why a rewrite to this module must not be made blindly (a release gap), if anything.
+    pub caveat: Option<String>,
+}
+
+impl AppTarget {
+    /// `module:application`, with nothing else known.
+    pub fn module(module: &str) -> AppTarget {
+        AppTarget {
+            module: module.to_owned(),
+            attribute: "application".to_owned(),
+            project: None,
+            caveat: None,
+        }
+    }
+
+    /// `module:attribute`, what a WSGI server is given.
+    pub fn spec(&self) -> String {
+        format!("{}:{}", self.module, self.attribute)
+    }
+}
+
+/// The application that replaces each script: the needles every dialect searches for.
 #[derive(Debug, Clone, Default)]
 pub struct ScriptMap {
-    modules: BTreeMap<String, String>,
+    targets: BTreeMap<String, AppTarget>,
     matcher: Option<AhoCorasick>,
     names: Vec<String>,
 }
 
 impl ScriptMap {
-    pub fn new(modules: BTreeMap<String, String>) -> ScriptMap {
-        let names: Vec<String> = modules.keys().cloned().collect();
+    pub fn new(targets: BTreeMap<String, AppTarget>) -> ScriptMap {
+        let names: Vec<String> = targets.keys().cloned().collect();
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&names)
             .ok();
         ScriptMap {
-            modules,
+            targets,
             matcher,
             names,
         }
     }
 
-    /// The dotted module replacing `script`.
-    pub fn module(&self, script: &str) -> Option<&str> {
-        self.modules.get(script).map(String::as_str)
+    /// A map from script names to modules exposing `application`.
+    pub fn from_modules(modules: BTreeMap<String, String>) -> ScriptMap {
+        ScriptMap::new(
+            modules
+                .into_iter()
+                .map(|(script, module)| (script, AppTarget::module(&module)))
+                .collect(),
+        )
     }
 
-    /// `module:application`, what a WSGI server is given.
+    pub fn target(&self, script: &str) -> Option<&AppTarget> {
+        self.targets.get(script)
+    }
+
+    /// The dotted module replacing `script`.
+    pub fn module(&self, script: &str) -> Option<&str> {
+        self.targets
+            .get(script)
+            .map(|target| target.module.as_str())
+    }
+
+    /// `module:attribute`, what a WSGI server is given.
     pub fn app_spec(&self, script: &str) -> Option<String> {
-        self.module(script)
-            .map(|module| format!("{module}:application"))
+        self.targets.get(script).map(AppTarget::spec)
+    }
+
+    /// Whether `script` belongs to Glance, which must not run under mod_wsgi or uWSGI's HTTP
+    /// mode (its docs: no chunked transfer encoding there, so image import breaks).
+    pub fn is_glance(&self, script: &str) -> bool {
+        self.targets.get(script).is_some_and(|target| {
+            target.project.as_deref() == Some("openstack/glance")
+                || target.module.starts_with("glance.")
+        })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.modules.is_empty()
+        self.targets.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.modules
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &AppTarget)> {
+        self.targets
             .iter()
-            .map(|(script, module)| (script.as_str(), module.as_str()))
+            .map(|(script, target)| (script.as_str(), target))
     }
 
     /// Every mention of a script name in `text` that stands as a whole name: not part of a
@@ -207,6 +274,11 @@ pub struct Mention<'m> {
     pub script: &'m str,
 }
 
+/// The caution for a Glance application served by mod_wsgi or by uWSGI's HTTP mode.
+pub const GLANCE_WARNING: &str = "Glance's documentation says it does not work under mod_wsgi or uWSGI's HTTP \
+    mode (no chunked transfer encoding, so image upload and import break): serve it with uWSGI behind \
+    a web server (`socket`/`uwsgi-socket` with mod_proxy_uwsgi), as DevStack does";
+
 /// The path-like token that ends with the mention at `range`: `/usr/bin/x`, `$X_BIN_DIR/x`,
 /// `${X_BIN_DIR}/x`, `%X_BIN_DIR%/x`, `{{ bin }}/x` or just `x`. It stops at whitespace, quotes,
 /// `=`, `:-` and the `{` of an enclosing `${...}`.
@@ -244,7 +316,7 @@ mod tests {
     use super::*;
 
     fn map(names: &[&str]) -> ScriptMap {
-        ScriptMap::new(
+        ScriptMap::from_modules(
             names
                 .iter()
                 .map(|name| ((*name).to_owned(), "pkg.wsgi.api".to_owned()))

@@ -12,7 +12,7 @@
 //!
 //! See: <https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html>.
 
-use crate::dialect::{Context, Dialect, Finding, ScriptMap};
+use crate::dialect::{Context, Dialect, Finding, GLANCE_WARNING, ScriptMap};
 use crate::edit::Edit;
 use crate::text;
 
@@ -50,10 +50,25 @@ impl Dialect for UwsgiIni {
                 setting.value.start <= mention.range.start && mention.range.end <= setting.value.end
             });
             let Some(setting) = setting.filter(|setting| is_uwsgi_section(setting.section)) else {
+                let line_start = text[..mention.range.start]
+                    .rfind('\n')
+                    .map_or(0, |at| at + 1);
+                let commented = text[line_start..].trim_start().starts_with(['#', ';']);
+                let message = if commented {
+                    format!(
+                        "a comment mentions `{}`; if it shows a config line, write `module = {module}` there",
+                        mention.script
+                    )
+                } else {
+                    format!(
+                        "mentions `{}` outside a uWSGI `wsgi-file` setting; if it loads the script, use `module = {module}` instead",
+                        mention.script
+                    )
+                };
                 findings.push(Finding::manual(
                     mention.range.start,
                     mention.script,
-                    format!("mentions `{}` outside a uWSGI `wsgi-file` setting; if it loads the script, use `module = {module}` instead", mention.script),
+                    message,
                 ));
                 continue;
             };
@@ -83,15 +98,26 @@ impl Dialect for UwsgiIni {
                 ));
                 continue;
             }
-            findings.push(Finding::rewrite(
+            let http_mode = settings.iter().any(|other| {
+                other.section == setting.section
+                    && ["http", "http-socket", "https"].contains(&&text[other.key.clone()])
+            });
+            let mut finding = Finding::rewrite(
                 mention.range.start,
                 mention.script,
-                format!("replace `{key} = {value}` with `module = {module}`"),
+                format!(
+                    "replace `{}` with `module = {module}`",
+                    &text[setting.key.start..setting.value.end]
+                ),
                 vec![
                     Edit::replace(setting.key.clone(), "module"),
                     Edit::replace(setting.value.clone(), module),
                 ],
-            ));
+            );
+            if http_mode && map.is_glance(mention.script) {
+                finding = finding.warn(GLANCE_WARNING.to_owned());
+            }
+            findings.push(finding);
         }
         findings
     }
@@ -150,7 +176,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn map() -> ScriptMap {
-        ScriptMap::new(BTreeMap::from([
+        ScriptMap::from_modules(BTreeMap::from([
             (
                 "keystone-wsgi-public".to_owned(),
                 "keystone.wsgi.api".to_owned(),
@@ -199,6 +225,17 @@ mod tests {
         let (after, findings) = rewrite(text);
         assert_eq!(after, text);
         assert_eq!(findings[0].action, crate::dialect::Action::Ok);
+    }
+
+    #[test]
+    fn glance_in_http_mode_is_warned_about() {
+        let (_, findings) = rewrite(
+            "[uwsgi]\nhttp-socket = 127.0.0.1:60999\nwsgi-file = /usr/bin/glance-wsgi-api\n",
+        );
+        assert!(findings[0].warning.as_deref().unwrap().contains("Glance"));
+        let (_, findings) =
+            rewrite("[uwsgi]\nsocket = /run/g.sock\nwsgi-file = /usr/bin/glance-wsgi-api\n");
+        assert!(findings[0].warning.is_none());
     }
 
     #[test]

@@ -95,7 +95,7 @@ fn exit_codes() {
     let check = wsgi_migrate(&["check", path(&bad)]);
     assert_eq!(check.status.code(), Some(2));
     assert!(
-        stdout(&check).starts_with("setup.cfg:6: toy-api: target `toy.app:init()`"),
+        stdout(&check).starts_with("setup.cfg:6: error: toy-api: target `toy.app:init()`"),
         "{}",
         describe(&check)
     );

@@ -15,48 +15,11 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::{
-    self, copy_tree, describe, replace_tree, stdout, tree_differences, wsgi_migrate,
+    self, Case, cases, copy_tree, describe, replace_tree, stdout, tree_differences, wsgi_migrate,
 };
 
 /// Guards against a broken glob passing with no case at all.
 const MIN_CASES: usize = 8;
-
-struct Case {
-    name: String,
-    args: Vec<String>,
-    exit_code: i32,
-}
-
-fn cases() -> Vec<Case> {
-    let mut cases = Vec::new();
-    for entry in fs::read_dir(support::testdata()).unwrap() {
-        let dir = entry.unwrap().path();
-        let Ok(text) = fs::read_to_string(dir.join("case.toml")) else {
-            continue;
-        };
-        let doc: toml_edit::DocumentMut = text.parse().unwrap();
-        let args = doc
-            .get("args")
-            .and_then(|args| args.as_array())
-            .map(|args| {
-                args.iter()
-                    .filter_map(|arg| arg.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let exit_code = doc
-            .get("exit_code")
-            .and_then(|code| code.as_integer())
-            .unwrap_or(0) as i32;
-        cases.push(Case {
-            name: dir.file_name().unwrap().to_string_lossy().into_owned(),
-            args,
-            exit_code,
-        });
-    }
-    cases.sort_by(|a, b| a.name.cmp(&b.name));
-    cases
-}
 
 #[test]
 fn fixtures() {
@@ -128,7 +91,7 @@ fn run_case(case: &Case) -> Result<(), String> {
         }
     }
 
-    if case.exit_code == 0 {
+    if case.exit_code == 0 && !dry_run.stdout.is_empty() {
         let patched = scratch.path().join("patched");
         copy_tree(&before, &patched);
         git_apply(&patched, &dry_run.stdout)?;

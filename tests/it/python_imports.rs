@@ -9,17 +9,15 @@ use crate::support::{self, describe, stdout, wsgi_migrate};
 #[test]
 fn generated_modules_import_and_build_their_application_once() {
     let mut n_modules = 0;
-    for entry in std::fs::read_dir(support::testdata()).unwrap() {
-        let case = entry.unwrap().path();
-        if !case.join("case.toml").exists() || !case.join("after").exists() {
+    for case in support::cases() {
+        let before = case.dir.join("before");
+        if !case.dir.join("after").exists() {
             continue;
         }
-        let scan = wsgi_migrate(&[
-            "scan",
-            "--format",
-            "json",
-            case.join("before").to_str().unwrap(),
-        ]);
+        let mut args = vec!["scan", "--format", "json"];
+        args.extend(case.args.iter().map(String::as_str));
+        args.push(before.to_str().unwrap());
+        let scan = wsgi_migrate(&args);
         assert_eq!(scan.status.code(), Some(0), "{}", describe(&scan));
         let report: serde_json::Value = serde_json::from_str(&stdout(&scan)).unwrap();
         let pairs: Vec<String> = report["entry_points"]
@@ -41,14 +39,14 @@ fn generated_modules_import_and_build_their_application_once() {
         n_modules += pairs.len();
         let output = Command::new("python3")
             .arg(support::manifest_dir().join("tests/python/check_imports.py"))
-            .arg(case.join("after"))
+            .arg(case.dir.join("after"))
             .args(&pairs)
             .output()
             .expect("python3 is needed for this test (install it; the test never skips)");
         assert!(
             output.status.success(),
             "{}: {}",
-            case.display(),
+            case.name,
             describe(&output)
         );
     }

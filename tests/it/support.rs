@@ -130,3 +130,47 @@ pub fn replace_tree(from: &Path, to: &Path) {
     }
     copy_tree(from, to);
 }
+
+/// One `testdata/<case>/` with a `case.toml`.
+pub struct Case {
+    pub name: String,
+    pub dir: PathBuf,
+    /// Extra command-line arguments for every command run on the case.
+    pub args: Vec<String>,
+    /// The exit code `apply` must give.
+    pub exit_code: i32,
+}
+
+/// Every case, sorted by name.
+pub fn cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for entry in fs::read_dir(testdata()).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(text) = fs::read_to_string(dir.join("case.toml")) else {
+            continue;
+        };
+        let doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let args = doc
+            .get("args")
+            .and_then(|args| args.as_array())
+            .map(|args| {
+                args.iter()
+                    .filter_map(|arg| arg.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let exit_code = doc
+            .get("exit_code")
+            .and_then(|code| code.as_integer())
+            .map_or(0, |code| code as i32);
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        cases.push(Case {
+            name,
+            dir,
+            args,
+            exit_code,
+        });
+    }
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    cases
+}
