@@ -1,0 +1,7 @@
+"""WSGI helpers."""
+
+from . import app
+
+
+def make():
+    return app.init()
