@@ -829,9 +829,10 @@ fn scan_references(
     }
     let mut texts: Vec<(&String, &'static dyn dialect::Dialect, String)> = Vec::new();
     for path in source.files() {
-        let Some(dialect) = dialect::dialect_for(path) else {
+        let candidates = dialect::candidates(path);
+        if candidates.is_empty() {
             continue;
-        };
+        }
         let text = match source.read(path) {
             Ok(text) => text,
             Err(problem) => {
@@ -842,6 +843,12 @@ fn scan_references(
                 ));
                 continue;
             }
+        };
+        let Some(dialect) = candidates
+            .into_iter()
+            .find(|dialect| dialect.accepts(&text))
+        else {
+            continue;
         };
         if map.prefilter(&text, dialect.keywords()) {
             texts.push((path, dialect, text));

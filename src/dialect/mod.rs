@@ -8,9 +8,20 @@
 //! Adding a dialect means one new module implementing [`Dialect`] plus one line in
 //! [`DIALECTS`], and its fixtures under `testdata/`.
 
+pub mod apache;
 pub mod devstack;
+pub mod dockerfile;
 pub mod docs;
+pub mod nginx;
+pub mod other;
+pub mod packaging;
+pub mod puppet;
+pub mod shell_script;
+pub mod systemd;
 pub mod uwsgi_ini;
+pub mod uwsgi_json;
+pub mod uwsgi_xml;
+pub mod yaml;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -20,16 +31,39 @@ use serde::Serialize;
 
 use crate::edit::Edit;
 
-/// Every dialect, in the order they are asked to claim a file: the first claim wins.
-pub static DIALECTS: &[&dyn Dialect] = &[&uwsgi_ini::UwsgiIni, &devstack::Devstack, &docs::Docs];
+/// Every dialect, in the order they are asked about a file: the first that claims its name and
+/// accepts its text wins. `other` comes last and takes any text file.
+pub static DIALECTS: &[&dyn Dialect] = &[
+    &docs::Docs,
+    &devstack::Devstack,
+    &uwsgi_ini::UwsgiIni,
+    &systemd::Systemd,
+    &dockerfile::Dockerfile,
+    &shell_script::ShellScript,
+    &yaml::Yaml,
+    &uwsgi_json::UwsgiJson,
+    &uwsgi_xml::UwsgiXml,
+    &apache::Apache,
+    &nginx::Nginx,
+    &puppet::Puppet,
+    &packaging::Packaging,
+    &other::Other,
+];
 
 /// One config dialect.
 pub trait Dialect: Sync {
     /// The name used in reports, e.g. `uwsgi-ini`.
     fn name(&self) -> &'static str;
 
-    /// Whether a file at `path` (relative, `/`-separated) is written in this dialect.
+    /// Whether a file at `path` (relative, `/`-separated) may be written in this dialect. Decided
+    /// from the name alone, so that no file is read that no dialect could want.
     fn claims(&self, path: &str) -> bool;
+
+    /// Whether a claimed file's text really is in this dialect, for names several dialects share
+    /// (a `.conf` file may be Apache, nginx or uWSGI).
+    fn accepts(&self, _text: &str) -> bool {
+        true
+    }
 
     /// Literal words besides script names that make a file worth scanning, for references that
     /// do not spell a script name (a DevStack call that passes a variable, say).
@@ -45,12 +79,20 @@ pub trait Dialect: Sync {
     fn scan(&self, path: &str, text: &str, map: &ScriptMap, context: &Context) -> Vec<Finding>;
 }
 
-/// The dialect that claims `path`, if any.
-pub fn dialect_for(path: &str) -> Option<&'static dyn Dialect> {
+/// The dialects that claim `path`, in order; empty when no dialect wants the file.
+pub fn candidates(path: &str) -> Vec<&'static dyn Dialect> {
     DIALECTS
         .iter()
         .copied()
-        .find(|dialect| dialect.claims(path))
+        .filter(|dialect| dialect.claims(path))
+        .collect()
+}
+
+/// The dialect a file is read in: the first candidate that accepts its text.
+pub fn dialect_for(path: &str, text: &str) -> Option<&'static dyn Dialect> {
+    candidates(path)
+        .into_iter()
+        .find(|dialect| dialect.accepts(text))
 }
 
 /// What a finding asks for.
