@@ -1,5 +1,6 @@
-//! DevStack plugins (`devstack/plugin.sh`, `devstack/settings`, `devstack/lib/*`): the variables
-//! that hold a script path and the helpers that turn them into a uWSGI config.
+//! DevStack and its plugins (`lib/<service>` and `stackrc` in DevStack itself; `devstack/plugin.sh`,
+//! `devstack/settings`, `devstack/lib/*` in a service): the variables that hold a script path and
+//! the helpers that turn them into a uWSGI config.
 //!
 //! - `X_UWSGI=$X_BIN_DIR/x-wsgi` (and `${X_BIN_DIR}`, `${X_UWSGI:-...}` defaults, absolute bin
 //!   dirs, `$(which x-wsgi)`) becomes `X_UWSGI=x.wsgi.api:application`.
@@ -34,12 +35,19 @@ impl Dialect for Devstack {
     }
 
     fn claims(&self, path: &str) -> bool {
-        let mut components = path.split('/');
-        let file = components.next_back().unwrap_or_default();
-        let is_doc = [".rst", ".md", ".txt"]
-            .iter()
-            .any(|suffix| file.ends_with(suffix));
-        !is_doc && components.any(|component| component == "devstack")
+        let components: Vec<&str> = path.split('/').collect();
+        let Some((file, dirs)) = components.split_last() else {
+            return false;
+        };
+        // Templates and package lists under `files/` are not shell; other dialects read them.
+        if dirs.contains(&"files") || [".rst", ".md", ".txt"].iter().any(|suffix| file.ends_with(suffix)) {
+            return false;
+        }
+        // A plugin's `devstack/` directory, or DevStack itself: `lib/<service>`, `stackrc` and
+        // the top-level scripts.
+        dirs.contains(&"devstack")
+            || (dirs.last() == Some(&"lib") && !file.contains('.'))
+            || matches!(*file, "stackrc" | "stack.sh" | "unstack.sh" | "clean.sh" | "functions" | "functions-common" | "openrc")
     }
 
     fn keywords(&self) -> &'static [&'static str] {
@@ -450,6 +458,9 @@ mod tests {
         assert!(Devstack.claims("devstack/plugin.sh"));
         assert!(Devstack.claims("devstack/lib/heat"));
         assert!(!Devstack.claims("devstack/README.rst"));
-        assert!(!Devstack.claims("lib/heat"));
+        assert!(!Devstack.claims("devstack/files/apache-heat-api.template"));
+        assert!(Devstack.claims("lib/nova"), "DevStack's own service libraries");
+        assert!(Devstack.claims("stackrc"));
+        assert!(!Devstack.claims("lib/helpers.py"));
     }
 }

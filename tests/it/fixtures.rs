@@ -74,21 +74,27 @@ fn run_case(case: &Case) -> Result<(), String> {
     if applied.status.code() != Some(case.exit_code) {
         return Err(format!("apply: {}", describe(&applied)));
     }
+    if support::overwrite() && case.exit_code == 0 {
+        // A case where nothing may change has no `after/`.
+        if tree_differences(&before, &work).is_empty() {
+            if after.exists() {
+                fs::remove_dir_all(&after).unwrap();
+            }
+        } else {
+            replace_tree(&work, &after);
+        }
+    }
     let expected = if after.exists() {
         after.clone()
     } else {
         before.clone()
     };
-    if support::overwrite() && case.exit_code == 0 {
-        replace_tree(&work, &after);
-    } else {
-        let differences = tree_differences(&expected, &work);
-        if !differences.is_empty() {
-            return Err(format!(
-                "apply result differs from {}:\n{differences}",
-                expected.display()
-            ));
-        }
+    let differences = tree_differences(&expected, &work);
+    if !differences.is_empty() {
+        return Err(format!(
+            "apply result differs from {}:\n{differences}",
+            expected.display()
+        ));
     }
 
     if case.exit_code == 0 && !dry_run.stdout.is_empty() {
