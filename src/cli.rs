@@ -14,8 +14,9 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::apply;
+use crate::diagnostic::Diagnostic;
 use crate::dialect::Action;
-use crate::plan::{self, EntryStatus, FileChange, Options, Plan};
+use crate::plan::{self, EntryStatus, FileChange, Options, Plan, PlannedEntryPoint, Reference};
 use crate::render::{self, Paths, Style};
 use crate::script_map::{self, MapEntry, MapSource};
 use crate::workspace::Workspace;
@@ -220,86 +221,121 @@ fn plan_all(common: &Common) -> anyhow::Result<Vec<Planned>> {
 fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
     let mut out = String::new();
     let mut err = String::new();
-    let code = match &cli.command {
-        Command::Scan { common, format } => {
-            let planned = plan_all(common)?;
-            for item in &planned {
+    let code =
+        match &cli.command {
+            Command::Scan { common, format } => {
+                let planned = plan_all(common)?;
                 match format {
-                    Format::Json => out.push_str(&render::json(&item.plan)),
-                    Format::Text => out.push_str(&render::findings(
-                        &item.plan,
-                        Paths {
-                            prefix: &item.prefix,
-                        },
-                        style,
-                    )),
+                    // One JSON document, whatever the number of PATHs, with paths shown as in text.
+                    Format::Json => {
+                        let mut merged = Plan::default();
+                        for item in &planned {
+                            let show = |file: &str| {
+                                Paths {
+                                    prefix: &item.prefix,
+                                }
+                                .show(file)
+                            };
+                            merged
+                                .entry_points
+                                .extend(item.plan.entry_points.iter().map(|entry| {
+                                    PlannedEntryPoint {
+                                        file: show(&entry.file),
+                                        path: entry.path.as_deref().map(show),
+                                        ..entry.clone()
+                                    }
+                                }));
+                            merged.references.extend(item.plan.references.iter().map(
+                                |reference| Reference {
+                                    file: show(&reference.file),
+                                    ..reference.clone()
+                                },
+                            ));
+                            merged.diagnostics.extend(item.plan.diagnostics.iter().map(
+                                |diagnostic| Diagnostic {
+                                    file: show(&diagnostic.file),
+                                    ..diagnostic.clone()
+                                },
+                            ));
+                        }
+                        out.push_str(&render::json(&merged));
+                        out.push('\n');
+                    }
+                    Format::Text => {
+                        for item in &planned {
+                            out.push_str(&render::findings(
+                                &item.plan,
+                                Paths {
+                                    prefix: &item.prefix,
+                                },
+                                style,
+                            ));
+                            out.push_str(&render::summary(&item.plan));
+                            out.push('\n');
+                        }
+                    }
                 }
-                if *format == Format::Text {
-                    out.push_str(&render::summary(&item.plan));
+                if planned.iter().any(|item| item.plan.has_errors()) {
+                    2
+                } else {
+                    0
                 }
-                out.push('\n');
             }
-            if planned.iter().any(|item| item.plan.has_errors()) {
-                2
-            } else {
-                0
+            Command::Apply {
+                common,
+                dry_run,
+                quiet,
+            } => {
+                let planned = plan_all(common)?;
+                let mut report = String::new();
+                let code = apply_command(&planned, *dry_run, *quiet, style, &mut out, &mut report)?;
+                // A dry run's stdout is only the diff, so that it can be piped to `git apply`.
+                if *dry_run {
+                    err.push_str(&report)
+                } else {
+                    out.push_str(&report)
+                }
+                code
             }
-        }
-        Command::Apply {
-            common,
-            dry_run,
-            quiet,
-        } => {
-            let planned = plan_all(common)?;
-            let mut report = String::new();
-            let code = apply_command(&planned, *dry_run, *quiet, style, &mut out, &mut report)?;
-            // A dry run's stdout is only the diff, so that it can be piped to `git apply`.
-            if *dry_run {
-                err.push_str(&report)
-            } else {
-                out.push_str(&report)
+            Command::Check { common } => {
+                let planned = plan_all(common)?;
+                check_command(&planned, &mut out)
             }
-            code
-        }
-        Command::Check { common } => {
-            let planned = plan_all(common)?;
-            check_command(&planned, &mut out)
-        }
-        Command::Map {
-            common,
-            format,
-            no_registry,
-        } => {
-            let options = options(common)?;
-            let workspaces = workspaces(common)?;
-            let sources: Vec<&dyn plan::Source> = workspaces
-                .iter()
-                .map(|workspace| workspace as &dyn plan::Source)
-                .collect();
-            let (builder, diagnostics) = plan::script_map(&sources, &options);
-            let entries: BTreeMap<String, MapEntry> = builder
-                .entries()
-                .iter()
-                .filter(|(_, entry)| !(*no_registry && entry.source == MapSource::Registry))
-                .map(|(script, entry)| (script.clone(), entry.clone()))
-                .collect();
-            out.push_str(&match format {
-                MapFormat::Toml => script_map::to_toml(&entries),
-                MapFormat::Json => script_map::to_json(&entries) + "\n",
-            });
-            let mut failed = false;
-            for diagnostic in &diagnostics {
-                failed |= diagnostic.severity == crate::diagnostic::Severity::Error;
-                err.push_str(&format!(
-                    "{}: {}: {}\n",
-                    location("", &diagnostic.file, diagnostic.line),
-                    diagnostic.severity,
-                    diagnostic.message
-                ));
+            Command::Map {
+                common,
+                format,
+                no_registry,
+            } => {
+                let options = options(common)?;
+                let workspaces = workspaces(common)?;
+                let sources: Vec<&dyn plan::Source> = workspaces
+                    .iter()
+                    .map(|workspace| workspace as &dyn plan::Source)
+                    .collect();
+                let (builder, diagnostics) = plan::script_map(&sources, &options);
+                let entries: BTreeMap<String, MapEntry> = builder
+                    .entries()
+                    .iter()
+                    .filter(|(_, entry)| !(*no_registry && entry.source == MapSource::Registry))
+                    .map(|(script, entry)| (script.clone(), entry.clone()))
+                    .collect();
+                out.push_str(&match format {
+                    MapFormat::Toml => script_map::to_toml(&entries),
+                    MapFormat::Json => script_map::to_json(&entries) + "\n",
+                });
+                let mut failed = false;
+                for diagnostic in &diagnostics {
+                    failed |= diagnostic.severity == crate::diagnostic::Severity::Error;
+                    err.push_str(&format!(
+                        "{}: {}: {}\n",
+                        location("", &diagnostic.file, diagnostic.line),
+                        diagnostic.severity,
+                        diagnostic.message
+                    ));
+                }
+                if failed { 2 } else { 0 }
             }
-            if failed { 2 } else { 0 }
-        }
-    };
+        };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = stdout.write_all(out.as_bytes());

@@ -201,3 +201,93 @@ fn symbolic_links_are_not_followed_out_of_the_tree() {
     );
     assert!(!outside.path().join("toy/wsgi").exists());
 }
+
+/// `map` prints TOML that `--map` accepts, and it gives the deployment repository exactly the
+/// results that planning it together with the service repository gives.
+#[test]
+fn a_printed_map_gives_the_same_results_as_its_sources() {
+    let service = crate::support::testdata().join("corpus-heat/before");
+    let service = service.to_str().unwrap();
+    let deploy = tempfile::tempdir().unwrap();
+    fs::create_dir_all(deploy.path().join("etc")).unwrap();
+    fs::write(
+        deploy.path().join("etc/heat-api.ini"),
+        "[uwsgi]\nwsgi-file = /usr/bin/heat-wsgi-api\n",
+    )
+    .unwrap();
+    fs::write(
+        deploy.path().join("etc/heat-api-cfn.ini"),
+        "[uwsgi]\nwsgi-file = /usr/bin/heat-wsgi-api-cfn\n",
+    )
+    .unwrap();
+    fs::write(
+        deploy.path().join("README.md"),
+        "Serve `heat-wsgi-api-cfn` with uWSGI.\n",
+    )
+    .unwrap();
+    let names = ["--name", "heat-wsgi-api-cfn=cloudformation"];
+
+    let together = wsgi_migrate(
+        &[
+            &["scan", "--format", "json"][..],
+            &names,
+            &[service, path(&deploy)],
+        ]
+        .concat(),
+    );
+    assert_eq!(together.status.code(), Some(0), "{}", describe(&together));
+    let together: serde_json::Value = serde_json::from_str(&stdout(&together)).unwrap();
+    let prefix = format!("{}/", path(&deploy));
+    let mut from_sources: Vec<serde_json::Value> = together["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|reference| {
+            let file = reference["file"]
+                .as_str()?
+                .strip_prefix(&prefix)?
+                .to_owned();
+            let mut reference = reference.clone();
+            reference["file"] = file.into();
+            Some(reference)
+        })
+        .collect();
+    from_sources.sort_by_key(|reference| reference.to_string());
+    assert_eq!(from_sources.len(), 3, "{from_sources:?}");
+    assert!(from_sources.iter().any(|r| {
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("heat.wsgi.cloudformation:application")
+    }));
+
+    let printed = wsgi_migrate(&[&["map", "--no-registry"][..], &names, &[service]].concat());
+    assert_eq!(printed.status.code(), Some(0), "{}", describe(&printed));
+    let map_file = deploy.path().join("map.toml");
+    fs::write(&map_file, printed.stdout.clone()).unwrap();
+    let map_arg = map_file.to_str().unwrap();
+
+    let alone = wsgi_migrate(&["scan", "--format", "json", "--map", map_arg, path(&deploy)]);
+    let alone: serde_json::Value = serde_json::from_str(&stdout(&alone)).unwrap();
+    let mut from_map: Vec<serde_json::Value> = alone["references"].as_array().unwrap().clone();
+    from_map.sort_by_key(|reference| reference.to_string());
+    assert_eq!(from_sources, from_map);
+
+    let reprinted = wsgi_migrate(&["map", "--no-registry", "--map", map_arg, path(&deploy)]);
+    assert_eq!(stdout(&reprinted), stdout(&printed));
+}
+
+#[test]
+fn a_bad_map_file_is_an_error_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let map_file = dir.path().join("map.toml");
+    fs::write(
+        &map_file,
+        "[scripts]\nnova-api-wsgi = \"nova.wsgi.osapi_compute:application()\"\n",
+    )
+    .unwrap();
+    let output = wsgi_migrate(&["scan", "--map", map_file.to_str().unwrap(), path(&dir)]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("map.toml:2: `nova-api-wsgi`"), "{stderr}");
+}
