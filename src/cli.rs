@@ -7,13 +7,13 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::apply;
+use crate::commit;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Action;
 use crate::plan::{self, EntryStatus, FileChange, Options, Plan, PlannedEntryPoint, Reference};
@@ -57,12 +57,8 @@ pub enum Command {
     Apply {
         #[command(flatten)]
         common: Common,
-        /// Print the unified diff and write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Print only the summary line (and errors).
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        apply: ApplyArgs,
     },
     /// Exit 1 while anything is left to migrate, listing it as FILE:LINE: message.
     Check {
@@ -80,6 +76,41 @@ pub enum Command {
         #[arg(long)]
         no_registry: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Print the unified diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print only the summary line (and errors).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write even when the git work tree has uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Commit the changes on the current branch (with a Gerrit Change-Id).
+    #[arg(long)]
+    pub commit: bool,
+    /// Switch to branch TOPIC (created at HEAD if missing) and commit there, for `git review -t TOPIC`.
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Option<String>,
+    /// Add a Signed-off-by trailer to the commit.
+    #[arg(long)]
+    pub signoff: bool,
+    /// Use this commit message instead of the generated one.
+    #[arg(long, value_name = "FILE")]
+    pub message_file: Option<PathBuf>,
+    /// Make two commits, as upstream did: add the modules, then remove the entry points.
+    #[arg(long)]
+    pub split: bool,
+    /// Do not write a reno release note.
+    #[arg(long)]
+    pub no_release_note: bool,
+    /// Behave as a pre-commit hook: allow a dirty tree, print little, and exit 1 whenever
+    /// anything was written (pre-commit does not notice files a hook creates).
+    #[arg(long)]
+    pub pre_commit: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -158,7 +189,7 @@ struct Planned {
     plan: Plan,
 }
 
-fn options(common: &Common) -> anyhow::Result<Options> {
+fn options(common: &Common, release_notes: plan::ReleaseNotes) -> anyhow::Result<Options> {
     let mut map = BTreeMap::new();
     for file in &common.map_files {
         let text = std::fs::read_to_string(file)
@@ -179,6 +210,7 @@ fn options(common: &Common) -> anyhow::Result<Options> {
         map,
         keep_entry_points: common.keep_entry_points,
         dev_server: common.dev_server,
+        release_notes,
     })
 }
 
@@ -190,8 +222,8 @@ fn workspaces(common: &Common) -> anyhow::Result<Vec<Workspace>> {
         .collect()
 }
 
-fn plan_all(common: &Common) -> anyhow::Result<Vec<Planned>> {
-    let options = options(common)?;
+fn plan_all(common: &Common, release_notes: plan::ReleaseNotes) -> anyhow::Result<Vec<Planned>> {
+    let options = options(common, release_notes)?;
     let workspaces = workspaces(common)?;
     let sources: Vec<&dyn plan::Source> = workspaces
         .iter()
@@ -224,7 +256,7 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
     let code =
         match &cli.command {
             Command::Scan { common, format } => {
-                let planned = plan_all(common)?;
+                let planned = plan_all(common, plan::ReleaseNotes::Combined)?;
                 match format {
                     // One JSON document, whatever the number of PATHs, with paths shown as in text.
                     Format::Json => {
@@ -281,16 +313,19 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
                     0
                 }
             }
-            Command::Apply {
-                common,
-                dry_run,
-                quiet,
-            } => {
-                let planned = plan_all(common)?;
+            Command::Apply { common, apply } => {
+                let notes = if apply.no_release_note {
+                    plan::ReleaseNotes::Off
+                } else if apply.split {
+                    plan::ReleaseNotes::Split
+                } else {
+                    plan::ReleaseNotes::Combined
+                };
+                let planned = plan_all(common, notes)?;
                 let mut report = String::new();
-                let code = apply_command(&planned, *dry_run, *quiet, style, &mut out, &mut report)?;
+                let code = apply_command(&planned, apply, style, &mut out, &mut report)?;
                 // A dry run's stdout is only the diff, so that it can be piped to `git apply`.
-                if *dry_run {
+                if apply.dry_run {
                     err.push_str(&report)
                 } else {
                     out.push_str(&report)
@@ -298,7 +333,7 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
                 code
             }
             Command::Check { common } => {
-                let planned = plan_all(common)?;
+                let planned = plan_all(common, plan::ReleaseNotes::Combined)?;
                 check_command(&planned, &mut out)
             }
             Command::Map {
@@ -306,7 +341,7 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
                 format,
                 no_registry,
             } => {
-                let options = options(common)?;
+                let options = options(common, plan::ReleaseNotes::Combined)?;
                 let workspaces = workspaces(common)?;
                 let sources: Vec<&dyn plan::Source> = workspaces
                     .iter()
@@ -345,14 +380,15 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
 }
 
 /// `apply`: the diff goes to `diff_out`, everything else to `report`.
+/// `apply`: the diff goes to `diff_out`, everything else to `report`.
 fn apply_command(
     planned: &[Planned],
-    dry_run: bool,
-    quiet: bool,
+    args: &ApplyArgs,
     style: Style,
     diff_out: &mut String,
     report: &mut String,
 ) -> anyhow::Result<u8> {
+    let quiet = args.quiet || args.pre_commit;
     let failed = planned.iter().any(|item| item.plan.has_errors());
     for item in planned {
         for diagnostic in &item.plan.diagnostics {
@@ -396,20 +432,12 @@ fn apply_command(
             }
         }
     }
-    let changes: Vec<(&Path, &FileChange)> = planned
+    let changes: Vec<&FileChange> = planned
         .iter()
-        .flat_map(|item| {
-            item.plan
-                .changes
-                .iter()
-                .map(|change| (item.root.as_path(), change))
-        })
+        .flat_map(|item| item.plan.changes.iter())
         .collect();
     let count = |predicate: fn(&FileChange) -> bool| {
-        changes
-            .iter()
-            .filter(|(_, change)| predicate(change))
-            .count()
+        changes.iter().filter(|change| predicate(change)).count()
     };
     let (created, modified, renamed) = (
         count(|change| matches!(change, FileChange::Create { .. })),
@@ -426,16 +454,73 @@ fn apply_command(
                 .count()
         })
         .sum();
-    let verb = if dry_run { "would change" } else { "changed" };
-    if !dry_run {
-        apply::apply(&changes)?;
-    }
-    report.push_str(&format!(
+    let verb = if args.dry_run {
+        "would change"
+    } else {
+        "changed"
+    };
+    let summary = format!(
         "wsgi-migrate: {verb} {} ({created} created, {modified} modified, {renamed} renamed); {} left for a person\n",
         render::count(changes.len(), "file"),
         render::count(manual, "reference"),
-    ));
-    Ok(0)
+    );
+    if args.dry_run {
+        report.push_str(&summary);
+        return Ok(0);
+    }
+
+    let message = match &args.message_file {
+        Some(file) => Some(
+            std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read `{}`", file.display()))?,
+        ),
+        None => None,
+    };
+    let request = commit::Request {
+        allow_dirty: args.allow_dirty || args.pre_commit,
+        commit: args.commit,
+        topic: args.topic.clone(),
+        signoff: args.signoff,
+        message,
+        split: args.split,
+    };
+    let targets: Vec<commit::Target<'_>> = planned
+        .iter()
+        .map(|item| commit::Target {
+            root: &item.root,
+            plan: &item.plan,
+        })
+        .collect();
+    let outcome = match commit::apply_and_commit(&targets, &request)? {
+        Ok(outcome) => outcome,
+        Err(dirty) => {
+            report.push_str("wsgi-migrate: error: the git work tree has uncommitted changes, and `apply` could overwrite or mix them into its own:\n");
+            for file in &dirty.files {
+                report.push_str(&format!("  {file}\n"));
+            }
+            report.push_str("commit or stash them first, or pass --allow-dirty to write anyway\n");
+            return Ok(2);
+        }
+    };
+    report.push_str(&summary);
+    for (id, branch, subject) in &outcome.commits {
+        report.push_str(&format!(
+            "wsgi-migrate: committed {id} on {branch}: {subject}\n"
+        ));
+    }
+    if !outcome.commits.is_empty() {
+        match &args.topic {
+            Some(topic) => report.push_str(&format!("next: git review -t {topic}\n")),
+            None => report.push_str("next: git review\n"),
+        }
+    }
+    // pre-commit only notices changes to tracked files, so a hook that created a module must
+    // fail by itself for the user to look.
+    Ok(if args.pre_commit && !changes.is_empty() {
+        1
+    } else {
+        0
+    })
 }
 
 fn check_command(planned: &[Planned], out: &mut String) -> u8 {

@@ -6,18 +6,23 @@
 
 pub mod apply;
 pub mod cli;
+pub mod commit;
+pub mod commit_message;
 pub mod diagnostic;
 pub mod dialect;
 pub mod edit;
 pub mod entry_points;
+pub mod git;
 pub mod ini;
 pub mod naming;
 pub mod plan;
 pub mod python;
 pub mod registry;
+pub mod release_note;
 pub mod render;
 pub mod scaffold;
 pub mod script_map;
 pub mod shell;
+pub mod sphinx;
 pub mod text;
 pub mod workspace;

@@ -18,8 +18,10 @@ use crate::edit::{self, Edit};
 use crate::entry_points::{self, EntryPoint};
 use crate::naming::{self, Overrides, Script};
 use crate::python;
+use crate::release_note;
 use crate::scaffold::{self, ModuleSpec};
 use crate::script_map::{self, MapBuilder, MapSource};
+use crate::sphinx;
 use crate::text::LineIndex;
 
 /// Read access to the tree being planned. Paths are relative to its root and `/`-separated.
@@ -40,6 +42,19 @@ pub struct Options {
     pub map: BTreeMap<String, AppTarget>,
     pub keep_entry_points: bool,
     pub dev_server: bool,
+    /// Whether to write reno release notes, and as one file or two (`--split`).
+    pub release_notes: ReleaseNotes,
+}
+
+/// Release notes for projects that keep them in `releasenotes/notes/`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReleaseNotes {
+    /// One note with the `features` and, when entry points go, `upgrade` sections.
+    #[default]
+    Combined,
+    /// A `features` note and a separate `upgrade` note, for a commit each.
+    Split,
+    Off,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -193,6 +208,8 @@ fn declare(source: &dyn Source, options: &Options) -> Draft {
         if !(options.keep_entry_points || project.keep_entry_points) {
             remove_declarations(source, project, &plan, &mut edits);
         }
+        plan_release_notes(source, project, options, &plan, &mut creates);
+        plan_doc_exclusions(source, project, &mut plan, &mut edits);
     }
     Draft {
         plan,
@@ -751,6 +768,141 @@ fn fail(plan: &mut Plan, entry: &EntryPoint, message: String) {
         path: None,
         status: EntryStatus::Error,
         remove: false,
+    });
+}
+
+/// The entry points `project` declares, as planned.
+fn project_entries<'p>(project: &Project, plan: &'p Plan) -> Vec<&'p PlannedEntryPoint> {
+    plan.entry_points
+        .iter()
+        .filter(|entry| parent(&entry.file) == project.dir)
+        .collect()
+}
+
+/// Write reno notes for a project that keeps them, when this run generates its modules.
+fn plan_release_notes(
+    source: &dyn Source,
+    project: &Project,
+    options: &Options,
+    plan: &Plan,
+    creates: &mut BTreeMap<String, FileChange>,
+) {
+    let notes_dir = join(&project.dir, "releasenotes/notes");
+    if options.release_notes == ReleaseNotes::Off || !source.is_dir(&notes_dir) {
+        return;
+    }
+    let entries = project_entries(project, plan);
+    let generated: Vec<&&PlannedEntryPoint> = entries
+        .iter()
+        .filter(|entry| entry.status == EntryStatus::Generate)
+        .collect();
+    if generated.is_empty() {
+        return;
+    }
+    let mut packages: Vec<String> = Vec::new();
+    for entry in &generated {
+        let package = entry
+            .module
+            .as_deref()
+            .and_then(|module| module.split('.').next())
+            .unwrap_or_default()
+            .to_owned();
+        if !packages.contains(&package) {
+            packages.push(package);
+        }
+    }
+    let migration = release_note::Migration {
+        packages,
+        modules: generated
+            .iter()
+            .filter_map(|entry| Some((entry.script.clone(), entry.module.clone()?)))
+            .collect(),
+        removed: entries
+            .iter()
+            .filter(|entry| entry.remove && entry.status != EntryStatus::Error)
+            .map(|entry| entry.script.clone())
+            .collect(),
+    };
+    let sections = match options.release_notes {
+        ReleaseNotes::Split if !migration.removed.is_empty() => vec![
+            release_note::Sections::Features,
+            release_note::Sections::Upgrade,
+        ],
+        ReleaseNotes::Split => vec![release_note::Sections::Features],
+        _ => vec![release_note::Sections::Both],
+    };
+    for section in sections {
+        let path = format!(
+            "{notes_dir}/{}",
+            release_note::file_name(&migration, section)
+        );
+        if !source.files().contains(&path) {
+            let contents = release_note::note(&migration, section);
+            creates.insert(path.clone(), FileChange::Create { path, contents });
+        }
+    }
+}
+
+/// Keep the API docs building: exclude the generated modules from sphinxcontrib-apidoc.
+fn plan_doc_exclusions(
+    source: &dyn Source,
+    project: &Project,
+    plan: &mut Plan,
+    edits: &mut BTreeMap<String, Vec<Edit>>,
+) {
+    let conf = join(&project.dir, "doc/source/conf.py");
+    if !source.files().contains(&conf) {
+        return;
+    }
+    let mut paths: Vec<String> = Vec::new();
+    for entry in project_entries(project, plan)
+        .into_iter()
+        .filter(|entry| entry.status == EntryStatus::Generate)
+    {
+        let Some(path) = entry.path.as_deref() else {
+            continue;
+        };
+        let package_dir = parent(path);
+        // A package this run creates holds only generated modules, so it goes as a whole;
+        // in one that already existed (cinder's), only the new modules do.
+        let existed =
+            source.is_dir(package_dir) || source.files().contains(&format!("{package_dir}.py"));
+        let excluded = if existed {
+            format!("wsgi/{}", file_name(path))
+        } else {
+            "wsgi".to_owned()
+        };
+        if !paths.contains(&excluded) {
+            paths.push(excluded);
+        }
+    }
+    if paths.is_empty() {
+        return;
+    }
+    let Ok(text) = source.read(&conf) else { return };
+    let (action, message, edit) = match sphinx::exclude(&text, &paths) {
+        sphinx::Exclusion::Fine => return,
+        sphinx::Exclusion::Edit(edit) => (
+            Action::Rewrite,
+            format!(
+                "add {} to `apidoc_excluded_paths`: importing the new modules builds the application",
+                paths.join(", ")
+            ),
+            Some(edit),
+        ),
+        sphinx::Exclusion::Manual(message) => (Action::Manual, message, None),
+    };
+    let line = LineIndex::new(&text).line_of(edit.as_ref().map_or(0, |edit| edit.range.start));
+    if let Some(edit) = edit {
+        edits.entry(conf.clone()).or_default().push(edit);
+    }
+    plan.references.push(Reference {
+        file: conf,
+        line,
+        dialect: "sphinx",
+        script: None,
+        action,
+        message,
     });
 }
 

@@ -132,3 +132,39 @@ mod tests {
         assert_eq!(newline_style("x"), "\n");
     }
 }
+
+/// `paragraph` wrapped at `width` columns, each line starting with `indent`. Words longer than
+/// the width stay whole on their own line.
+pub fn wrap(paragraph: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in paragraph.split_whitespace() {
+        if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
+            out.push_str(indent);
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(indent);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    #[test]
+    fn wraps_at_the_width() {
+        let wrapped = super::wrap("one two three four five six", 13, "  ");
+        assert_eq!(wrapped, "  one two\n  three four\n  five six\n");
+        assert!(wrapped.lines().all(|line| line.len() <= 13));
+        assert_eq!(super::wrap("", 10, ""), "");
+    }
+}

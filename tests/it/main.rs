@@ -2,6 +2,7 @@
 mod apply;
 mod cli;
 mod fixtures;
+mod git;
 mod ini_differential;
 mod python_imports;
 mod support;

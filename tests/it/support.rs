@@ -174,3 +174,51 @@ pub fn cases() -> Vec<Case> {
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     cases
 }
+
+/// The Python that has the test tools (`scripts/test` sets up a venv and names it); `python3`
+/// when run another way.
+pub fn python() -> String {
+    std::env::var("WSGI_MIGRATE_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+/// Run `git` in `dir` for test setup and checks, isolated from the user's configuration.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join(".no-xdg"))
+        .output()
+        .expect("git is needed for these tests");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        describe(&output)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A git repository holding a copy of `tree`, committed on `main` by a configured author.
+pub fn git_repository(tree: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(tree, dir.path());
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["config", "user.name", "Test Author"]);
+    git(dir.path(), &["config", "user.email", "author@example.org"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "Initial import"]);
+    dir
+}
+
+/// Run the binary with a hermetic git environment (no user or system configuration).
+pub fn wsgi_migrate_in(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wsgi-migrate"))
+        .arg("--color=never")
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".no-xdg"))
+        .output()
+        .expect("the wsgi-migrate binary runs")
+}

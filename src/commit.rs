@@ -1,0 +1,253 @@
+//! Applying a plan in a git repository, ready for review: refuse a dirty work tree (as `cargo
+//! fix` does), switch to the topic branch, write the changes, and commit exactly the files the
+//! plan touched, in one commit or in upstream's two (`--split`: add the modules, then remove the
+//! entry points).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+
+use crate::apply;
+use crate::commit_message::{self, Part};
+use crate::git::{self, Repo, Staged};
+use crate::plan::{EntryStatus, FileChange, Plan};
+
+/// What to do with git once the plan is written.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Write even when the work tree has uncommitted changes.
+    pub allow_dirty: bool,
+    pub commit: bool,
+    /// Switch to (or create) this branch first; implies `commit`.
+    pub topic: Option<String>,
+    pub signoff: bool,
+    /// A message to use instead of the generated one.
+    pub message: Option<String>,
+    pub split: bool,
+}
+
+impl Request {
+    fn commits(&self) -> bool {
+        self.commit || self.topic.is_some()
+    }
+}
+
+/// One scanned root and its plan.
+pub struct Target<'a> {
+    pub root: &'a Path,
+    pub plan: &'a Plan,
+}
+
+/// A repository and the roots inside it.
+struct RepoTargets<'a> {
+    repo: Repo,
+    /// Each target with its root relative to the work tree.
+    targets: Vec<(String, &'a Target<'a>)>,
+}
+
+/// What happened, for the report.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// `(short id, branch, subject)` of each commit made.
+    pub commits: Vec<(String, String, String)>,
+}
+
+/// Refusal to write a dirty tree, with the files listed.
+#[derive(Debug)]
+pub struct Dirty {
+    pub files: Vec<String>,
+}
+
+/// Write the changes of `targets` and commit them as `request` asks. On any refusal or error
+/// before writing, nothing is written.
+pub fn apply_and_commit(
+    targets: &[Target<'_>],
+    request: &Request,
+) -> anyhow::Result<Result<Outcome, Dirty>> {
+    let changes: Vec<(&Path, &FileChange)> = targets
+        .iter()
+        .flat_map(|target| {
+            target
+                .plan
+                .changes
+                .iter()
+                .map(|change| (target.root, change))
+        })
+        .collect();
+    let repos = group_by_repository(targets, request.commits())?;
+
+    if !request.allow_dirty && !changes.is_empty() {
+        let mut files = Vec::new();
+        for group in &repos {
+            let touched: Vec<String> = group
+                .targets
+                .iter()
+                .flat_map(|(prefix, target)| {
+                    target
+                        .plan
+                        .changes
+                        .iter()
+                        .map(move |change| join(prefix, change.path()))
+                })
+                .collect();
+            for dirty in group.repo.dirty_files(&touched)? {
+                files.push(format!(
+                    "{} ({})",
+                    group.repo.workdir().join(&dirty.path).display(),
+                    dirty.state
+                ));
+            }
+        }
+        if !files.is_empty() {
+            return Ok(Err(Dirty { files }));
+        }
+    }
+
+    let signatures = if request.commits() {
+        repos
+            .iter()
+            .map(|group| group.repo.signature())
+            .collect::<anyhow::Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
+    if request.split && request.message.is_some() {
+        bail!("--message-file gives one message, so it cannot be used with --split");
+    }
+    if let Some(topic) = &request.topic {
+        for group in &repos {
+            group.repo.switch_to_branch(topic)?;
+        }
+    }
+
+    apply::apply(&changes)?;
+
+    let mut outcome = Outcome::default();
+    if !request.commits() {
+        return Ok(Ok(outcome));
+    }
+    for (group, signature) in repos.iter().zip(&signatures) {
+        let plans: Vec<&Plan> = group
+            .targets
+            .iter()
+            .map(|(_, target)| target.plan)
+            .collect();
+        let parts = if request.split {
+            vec![Part::AddModules, Part::RemoveEntryPoints]
+        } else {
+            vec![Part::Whole]
+        };
+        for part in parts {
+            let staged: Vec<Staged> = group
+                .targets
+                .iter()
+                .flat_map(|(prefix, target)| {
+                    target
+                        .plan
+                        .changes
+                        .iter()
+                        .filter(move |change| in_part(target.plan, change, part))
+                        .flat_map(move |change| staged(prefix, change))
+                })
+                .collect();
+            if staged.is_empty() {
+                continue;
+            }
+            let mut message = request
+                .message
+                .clone()
+                .unwrap_or_else(|| commit_message::message(&plans, part));
+            if request.signoff {
+                let trailer = format!(
+                    "Signed-off-by: {} <{}>",
+                    signature.name().unwrap_or_default(),
+                    signature.email().unwrap_or_default()
+                );
+                message = git::add_trailer(&message, &trailer);
+            }
+            let oid = group
+                .repo
+                .commit(&staged, &message, signature)
+                .context("the changes are written but not committed")?;
+            let subject = message.lines().next().unwrap_or_default().to_owned();
+            outcome.commits.push((
+                oid.to_string()[..12].to_owned(),
+                group.repo.branch_name().unwrap_or_default(),
+                subject,
+            ));
+        }
+    }
+    Ok(Ok(outcome))
+}
+
+fn group_by_repository<'a>(
+    targets: &'a [Target<'a>],
+    required: bool,
+) -> anyhow::Result<Vec<RepoTargets<'a>>> {
+    let mut groups: Vec<RepoTargets<'a>> = Vec::new();
+    for target in targets {
+        let Some(repo) = Repo::discover(target.root)? else {
+            if required {
+                bail!(
+                    "`{}` is not in a git repository, so there is nothing to commit to: run `wsgi-migrate apply` without --commit and --topic, or `git init` first",
+                    target.root.display()
+                );
+            }
+            continue;
+        };
+        let prefix = repo.relative(target.root)?;
+        match groups
+            .iter_mut()
+            .find(|group| group.repo.workdir() == repo.workdir())
+        {
+            Some(group) => group.targets.push((prefix, target)),
+            None => groups.push(RepoTargets {
+                repo,
+                targets: vec![(prefix, target)],
+            }),
+        }
+    }
+    Ok(groups)
+}
+
+fn join(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{prefix}/{path}")
+    }
+}
+
+fn staged(prefix: &str, change: &FileChange) -> Vec<Staged> {
+    match change {
+        FileChange::Create { path, .. } | FileChange::Modify { path, .. } => {
+            vec![Staged::Write(join(prefix, path))]
+        }
+        FileChange::Rename { from, to, .. } => vec![
+            Staged::Remove(join(prefix, from)),
+            Staged::Write(join(prefix, to)),
+        ],
+    }
+}
+
+/// Whether `change` belongs in the commit for `part`: the removal commit holds the files that
+/// declared removed entry points and the upgrade note; the other commit holds the rest.
+fn in_part(plan: &Plan, change: &FileChange, part: Part) -> bool {
+    let declaring: BTreeSet<&str> = plan
+        .entry_points
+        .iter()
+        .filter(|entry| entry.remove && entry.status != EntryStatus::Error)
+        .map(|entry| entry.file.as_str())
+        .collect();
+    let path = change.path();
+    let removal = declaring.contains(path)
+        || path.rsplit('/').next().is_some_and(|name| {
+            name.starts_with("remove-") && path.contains("releasenotes/notes/")
+        });
+    match part {
+        Part::Whole => true,
+        Part::AddModules => !removal,
+        Part::RemoveEntryPoints => removal,
+    }
+}

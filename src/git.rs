@@ -1,0 +1,336 @@
+//! The git layer, through libgit2 (no `git` process is run): the dirty-tree check, the review
+//! branch, staging exactly the files a plan touched, and the commit.
+//!
+//! libgit2 runs no hooks, so Gerrit's `commit-msg` hook never adds its `Change-Id:` trailer to a
+//! commit made here; [`change_id`] computes one the way that hook does, so that `git review`
+//! accepts the commit as it is.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow, bail};
+use git2::{
+    BranchType, IndexAddOption, ObjectType, Oid, Repository, Signature, Status, StatusOptions,
+};
+
+/// A file with changes git has not committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirtyFile {
+    /// Relative to the repository's work tree, `/`-separated.
+    pub path: String,
+    pub state: &'static str,
+}
+
+pub struct Repo {
+    repo: Repository,
+    workdir: PathBuf,
+}
+
+/// One path to stage, relative to the work tree: added or updated, or removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Staged {
+    Write(String),
+    Remove(String),
+}
+
+impl Repo {
+    /// The repository holding `path`, or `None` when it is not inside a git work tree.
+    pub fn discover(path: &Path) -> anyhow::Result<Option<Repo>> {
+        let repo = match Repository::discover(path) {
+            Ok(repo) => repo,
+            Err(error) if error.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(error) => {
+                return Err(error).with_context(|| {
+                    format!("cannot open the git repository of `{}`", path.display())
+                });
+            }
+        };
+        let Some(workdir) = repo.workdir() else {
+            bail!("`{}` is in a bare git repository", path.display());
+        };
+        let workdir = workdir
+            .canonicalize()
+            .with_context(|| format!("cannot resolve `{}`", workdir.display()))?;
+        Ok(Some(Repo { repo, workdir }))
+    }
+
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// `path` (a file or directory under the work tree) relative to it, `/`-separated.
+    pub fn relative(&self, path: &Path) -> anyhow::Result<String> {
+        let full = path
+            .canonicalize()
+            .with_context(|| format!("cannot resolve `{}`", path.display()))?;
+        let relative = full.strip_prefix(&self.workdir).map_err(|_| {
+            anyhow!(
+                "`{}` is not inside `{}`",
+                path.display(),
+                self.workdir.display()
+            )
+        })?;
+        Ok(relative
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"))
+    }
+
+    /// Tracked files with uncommitted or staged changes; untracked files only among `touched`,
+    /// the paths a plan would write (others cannot be lost by it).
+    pub fn dirty_files(&self, touched: &[String]) -> anyhow::Result<Vec<DirtyFile>> {
+        let mut options = StatusOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        let statuses = self
+            .repo
+            .statuses(Some(&mut options))
+            .context("cannot read the git status")?;
+        let mut dirty = Vec::new();
+        for entry in statuses.iter() {
+            let Ok(path) = entry.path() else { continue };
+            let status = entry.status();
+            let state = if status.intersects(
+                Status::INDEX_NEW
+                    | Status::INDEX_MODIFIED
+                    | Status::INDEX_DELETED
+                    | Status::INDEX_RENAMED
+                    | Status::INDEX_TYPECHANGE,
+            ) {
+                "staged"
+            } else if status.intersects(
+                Status::WT_MODIFIED
+                    | Status::WT_DELETED
+                    | Status::WT_RENAMED
+                    | Status::WT_TYPECHANGE,
+            ) {
+                "modified"
+            } else if status.contains(Status::WT_NEW)
+                && touched.iter().any(|touched| touched == path)
+            {
+                "untracked"
+            } else if status.contains(Status::CONFLICTED) {
+                "conflicted"
+            } else {
+                continue;
+            };
+            dirty.push(DirtyFile {
+                path: path.to_owned(),
+                state,
+            });
+        }
+        Ok(dirty)
+    }
+
+    /// The author and committer from git's configuration.
+    pub fn signature(&self) -> anyhow::Result<Signature<'static>> {
+        self.repo.signature().map_err(|_| {
+            anyhow!(
+                "git needs an author for the commit: set `user.name` and `user.email` (`git config user.name \"Your Name\"`, `git config user.email you@example.org`)"
+            )
+        })
+    }
+
+    fn head_commit(&self) -> anyhow::Result<git2::Commit<'_>> {
+        let head = self
+            .repo
+            .head()
+            .context("the repository has no commit yet; commit something first")?;
+        head.peel_to_commit()
+            .context("HEAD does not point at a commit")
+    }
+
+    /// Make `branch` the current branch: created at HEAD when missing, reused when it already
+    /// points at HEAD, refused when it points elsewhere. The work tree is not touched.
+    pub fn switch_to_branch(&self, branch: &str) -> anyhow::Result<()> {
+        if !git2::Branch::name_is_valid(branch).unwrap_or(false) {
+            bail!("`{branch}` is not a valid branch name");
+        }
+        let head = self.head_commit()?;
+        match self.repo.find_branch(branch, BranchType::Local) {
+            Ok(existing) => {
+                let target = existing.get().target();
+                if target != Some(head.id()) {
+                    bail!(
+                        "branch `{branch}` already exists and points at {} rather than HEAD ({}); delete or rename it, or choose another --topic",
+                        target.map_or_else(|| "nothing".to_owned(), |oid| short(oid)),
+                        short(head.id())
+                    );
+                }
+            }
+            Err(_) => {
+                self.repo
+                    .branch(branch, &head, false)
+                    .with_context(|| format!("cannot create branch `{branch}`"))?;
+            }
+        }
+        self.repo
+            .set_head(&format!("refs/heads/{branch}"))
+            .with_context(|| format!("cannot switch to branch `{branch}`"))?;
+        Ok(())
+    }
+
+    /// The current branch's name, if HEAD is on one.
+    pub fn branch_name(&self) -> Option<String> {
+        let head = self.repo.head().ok()?;
+        if head.is_branch() {
+            head.shorthand().ok().map(str::to_owned)
+        } else {
+            None
+        }
+    }
+
+    /// Stage exactly `paths` and commit them on HEAD with `message`, which gets a `Change-Id`
+    /// trailer unless it has one.
+    pub fn commit(
+        &self,
+        paths: &[Staged],
+        message: &str,
+        signature: &Signature<'_>,
+    ) -> anyhow::Result<Oid> {
+        let mut index = self.repo.index().context("cannot read the git index")?;
+        for path in paths {
+            match path {
+                Staged::Write(path) => index
+                    .add_path(Path::new(path))
+                    .with_context(|| format!("cannot stage `{path}`"))?,
+                Staged::Remove(path) => index
+                    .remove_path(Path::new(path))
+                    .with_context(|| format!("cannot stage the removal of `{path}`"))?,
+            }
+        }
+        index.write().context("cannot write the git index")?;
+        let tree_id = index.write_tree().context("cannot write the tree")?;
+        let tree = self.repo.find_tree(tree_id)?;
+        let parent = self.head_commit()?;
+        let message = if message.lines().any(|line| line.starts_with("Change-Id: I")) {
+            message.to_owned()
+        } else {
+            let id = change_id(tree_id, Some(parent.id()), signature, signature, message);
+            add_trailer(message, &format!("Change-Id: {id}"))
+        };
+        let oid = self
+            .repo
+            .commit(
+                Some("HEAD"),
+                signature,
+                signature,
+                &message,
+                &tree,
+                &[&parent],
+            )
+            .context("cannot create the commit")?;
+        Ok(oid)
+    }
+
+    /// Stage every change under the work tree, for tests that set a repository up.
+    pub fn commit_all(&self, message: &str, signature: &Signature<'_>) -> anyhow::Result<Oid> {
+        let mut index = self.repo.index()?;
+        index.add_all(["*"].iter(), IndexAddOption::DEFAULT, None)?;
+        index.write()?;
+        let tree = self.repo.find_tree(index.write_tree()?)?;
+        let parents: Vec<git2::Commit<'_>> = self.head_commit().ok().into_iter().collect();
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        Ok(self
+            .repo
+            .commit(Some("HEAD"), signature, signature, message, &tree, &parents)?)
+    }
+}
+
+fn short(oid: Oid) -> String {
+    oid.to_string()[..12].to_owned()
+}
+
+/// A Change-Id as Gerrit's `commit-msg` hook makes it: `I` and the SHA-1 of the tree, parent,
+/// author and committer identities and the message, hashed as a commit object.
+pub fn change_id(
+    tree: Oid,
+    parent: Option<Oid>,
+    author: &Signature<'_>,
+    committer: &Signature<'_>,
+    message: &str,
+) -> String {
+    let ident = |signature: &Signature<'_>| {
+        let when = signature.when();
+        let offset = when.offset_minutes();
+        let sign = if offset < 0 { '-' } else { '+' };
+        format!(
+            "{} <{}> {} {sign}{:02}{:02}",
+            signature.name().unwrap_or_default(),
+            signature.email().unwrap_or_default(),
+            when.seconds(),
+            offset.abs() / 60,
+            offset.abs() % 60
+        )
+    };
+    let mut input = format!("tree {tree}\n");
+    if let Some(parent) = parent {
+        input.push_str(&format!("parent {parent}\n"));
+    }
+    input.push_str(&format!(
+        "author {}\ncommitter {}\n\n{message}",
+        ident(author),
+        ident(committer)
+    ));
+    let oid =
+        Oid::hash_object(ObjectType::Commit, input.as_bytes()).unwrap_or_else(|_| Oid::ZERO_SHA1);
+    format!("I{oid}")
+}
+
+/// `message` with `trailer` in its final trailer block (after a blank line when the message
+/// has no trailers yet).
+pub fn add_trailer(message: &str, trailer: &str) -> String {
+    let body = message.trim_end();
+    let last_paragraph = body.rsplit("\n\n").next().unwrap_or_default();
+    let is_trailer_block = !last_paragraph.is_empty()
+        && body.contains("\n\n")
+        && last_paragraph.lines().all(|line| {
+            line.split_once(": ").is_some_and(|(key, _)| {
+                !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+        });
+    if is_trailer_block {
+        format!("{body}\n{trailer}\n")
+    } else {
+        format!("{body}\n\n{trailer}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_ids_look_like_gerrits() {
+        let signature = Signature::new(
+            "A U Thor",
+            "author@example.org",
+            &git2::Time::new(1_700_000_000, 60),
+        )
+        .unwrap();
+        let id = change_id(Oid::ZERO_SHA1, None, &signature, &signature, "Subject\n");
+        assert_eq!(id.len(), 41);
+        assert!(id.starts_with('I') && id[1..].chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(
+            id,
+            change_id(Oid::ZERO_SHA1, None, &signature, &signature, "Other\n")
+        );
+    }
+
+    #[test]
+    fn trailers_join_an_existing_block() {
+        assert_eq!(
+            add_trailer("Subject\n\nBody.\n", "Change-Id: I1"),
+            "Subject\n\nBody.\n\nChange-Id: I1\n"
+        );
+        assert_eq!(
+            add_trailer(
+                "Subject\n\nBody.\n\nSigned-off-by: A <a@b>\n",
+                "Change-Id: I1"
+            ),
+            "Subject\n\nBody.\n\nSigned-off-by: A <a@b>\nChange-Id: I1\n"
+        );
+    }
+}

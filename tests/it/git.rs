@@ -1,0 +1,329 @@
+//! Review-ready commits in real git repositories: the topic branch, the Change-Id, `--split`,
+//! the release note, and the refusals that protect a user's work.
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::{self, describe, git, git_repository, read_tree, stdout, wsgi_migrate_in};
+
+/// placement: a rename of `placement/wsgi.py`, a docs conf with apidoc, and reno notes.
+fn placement_repository() -> tempfile::TempDir {
+    let scratch = tempfile::tempdir().unwrap();
+    let tree = scratch.path().join("placement");
+    support::copy_tree(&support::testdata().join("corpus-placement/before"), &tree);
+    fs::create_dir_all(tree.join("releasenotes/notes")).unwrap();
+    fs::write(
+        tree.join("releasenotes/notes/initial-0123456789abcdef.yaml"),
+        "---\nprelude: >\n  First release.\n",
+    )
+    .unwrap();
+    fs::create_dir_all(tree.join("doc/source")).unwrap();
+    fs::write(
+        tree.join("doc/source/conf.py"),
+        "extensions = ['sphinxcontrib.apidoc']\napidoc_module_dir = '../../placement'\napidoc_excluded_paths = [\n    'tests',\n]\n",
+    )
+    .unwrap();
+    git_repository(&tree)
+}
+
+fn path(dir: &tempfile::TempDir) -> &str {
+    dir.path().to_str().unwrap()
+}
+
+fn log(dir: &Path, format: &str) -> Vec<String> {
+    git(dir, &["log", &format!("--format={format}"), "main.."])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn topic_commits_on_a_new_branch_with_a_change_id() {
+    let repo = placement_repository();
+    let dir = repo.path();
+    let main_before = git(dir, &["rev-parse", "main"]);
+    let output = wsgi_migrate_in(
+        dir,
+        &["apply", "--topic", "remove-wsgi_scripts", path(&repo)],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("next: git review -t remove-wsgi_scripts"),
+        "{}",
+        describe(&output)
+    );
+
+    assert_eq!(
+        git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "remove-wsgi_scripts"
+    );
+    assert_eq!(
+        git(dir, &["rev-parse", "main"]),
+        main_before,
+        "the old branch moved"
+    );
+    assert_eq!(
+        git(dir, &["status", "--porcelain"]),
+        "",
+        "the tree is not clean after the commit"
+    );
+
+    let message = git(dir, &["log", "-1", "--format=%B"]);
+    let subject = message.lines().next().unwrap();
+    assert!(subject.len() <= 50, "{subject}");
+    let trailers: Vec<&str> = message
+        .lines()
+        .filter(|line| line.starts_with("Change-Id: "))
+        .collect();
+    assert_eq!(trailers.len(), 1, "{message}");
+    let id = trailers[0].trim_start_matches("Change-Id: ");
+    assert!(
+        id.len() == 41 && id.starts_with('I') && id[1..].chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    assert_eq!(
+        git(dir, &["log", "-1", "--format=%an <%ae>"]).trim(),
+        "Test Author <author@example.org>"
+    );
+
+    let files = git(dir, &["show", "--name-status", "--format=", "HEAD"]);
+    for expected in [
+        "placement/wsgi/api.py",
+        "placement/wsgi/__init__.py",
+        "setup.cfg",
+        "doc/source/conf.py",
+        "releasenotes/notes/add-placement-wsgi-module-",
+    ] {
+        assert!(
+            files.contains(expected),
+            "{expected} not committed:\n{files}"
+        );
+    }
+    assert!(
+        files.contains("placement/wsgi.py"),
+        "the rename is committed:\n{files}"
+    );
+    assert_eq!(log(dir, "%s").len(), 1);
+}
+
+#[test]
+fn the_release_note_is_reno_yaml_and_the_docs_exclusion_is_added() {
+    let repo = placement_repository();
+    let output = wsgi_migrate_in(repo.path(), &["apply", "--allow-dirty", path(&repo)]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let notes = repo.path().join("releasenotes/notes");
+    let note = fs::read_dir(&notes)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("add-placement-wsgi-module-")
+        })
+        .expect("a features note");
+    let check = std::process::Command::new(support::python())
+        .args(["-c", "import sys, yaml; note = yaml.safe_load(open(sys.argv[1])); print(sorted(note)); assert isinstance(note['features'], list) and isinstance(note['upgrade'], list); assert 'placement.wsgi.api:application' in note['features'][0]; assert 'placement-api' in note['upgrade'][0]"])
+        .arg(&note)
+        .output()
+        .expect("python runs");
+    assert!(
+        check.status.success(),
+        "the note is not the YAML reno expects (PyYAML comes from scripts/test): {}",
+        describe(&check)
+    );
+    let conf = fs::read_to_string(repo.path().join("doc/source/conf.py")).unwrap();
+    assert!(
+        conf.ends_with("apidoc_excluded_paths = [\n    'tests',\n    'wsgi/api.py',\n]\n"),
+        "{conf}"
+    );
+
+    // A second run writes no second note.
+    let again = wsgi_migrate_in(repo.path(), &["apply", "--allow-dirty", path(&repo)]);
+    assert!(
+        stdout(&again).contains("changed 0 files"),
+        "{}",
+        describe(&again)
+    );
+}
+
+#[test]
+fn split_makes_upstreams_two_commits() {
+    let repo = placement_repository();
+    let dir = repo.path();
+    let output = wsgi_migrate_in(
+        dir,
+        &[
+            "apply",
+            "--topic",
+            "remove-wsgi_scripts",
+            "--split",
+            "--signoff",
+            path(&repo),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let subjects = log(dir, "%s");
+    assert_eq!(
+        subjects,
+        vec![
+            "setup: Remove pbr's wsgi_scripts",
+            "Add WSGI modules for the wsgi scripts"
+        ]
+    );
+    let first = git(dir, &["show", "--name-only", "--format=", "HEAD~1"]);
+    let second = git(dir, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(
+        first.contains("placement/wsgi/api.py") && !first.contains("setup.cfg"),
+        "{first}"
+    );
+    assert!(
+        first.contains("releasenotes/notes/add-placement-wsgi-module-"),
+        "{first}"
+    );
+    assert!(
+        second.contains("setup.cfg")
+            && second.contains("releasenotes/notes/remove-placement-wsgi-scripts-"),
+        "{second}"
+    );
+    assert!(!second.contains("placement/wsgi/api.py"), "{second}");
+    for message in [
+        git(dir, &["log", "-1", "--format=%B", "HEAD~1"]),
+        git(dir, &["log", "-1", "--format=%B", "HEAD"]),
+    ] {
+        let trailers: Vec<&str> = message
+            .lines()
+            .skip_while(|line| !line.starts_with("Signed-off-by:"))
+            .filter(|line| !line.is_empty())
+            .collect();
+        assert_eq!(trailers.len(), 2, "{message}");
+        assert_eq!(
+            trailers[0],
+            "Signed-off-by: Test Author <author@example.org>"
+        );
+        assert!(trailers[1].starts_with("Change-Id: I"), "{message}");
+    }
+    assert_eq!(git(dir, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_message_file_replaces_the_generated_message() {
+    let repo = placement_repository();
+    let message = repo.path().join("../message.txt");
+    fs::write(
+        &message,
+        "Use module paths for placement\n\nCloses-Bug: #2109577\n",
+    )
+    .unwrap();
+    let output = wsgi_migrate_in(
+        repo.path(),
+        &[
+            "apply",
+            "--commit",
+            "--message-file",
+            message.to_str().unwrap(),
+            path(&repo),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let body = git(repo.path(), &["log", "-1", "--format=%B"]);
+    assert!(
+        body.starts_with("Use module paths for placement\n\nCloses-Bug: #2109577\nChange-Id: I"),
+        "{body}"
+    );
+    assert_eq!(
+        git(repo.path(), &["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "main"
+    );
+}
+
+#[test]
+fn a_dirty_tree_is_refused_and_nothing_is_written() {
+    let repo = placement_repository();
+    let mut setup_cfg = fs::read_to_string(repo.path().join("setup.cfg")).unwrap();
+    setup_cfg.push_str("# a local edit, not committed\n");
+    fs::write(repo.path().join("setup.cfg"), setup_cfg).unwrap();
+    fs::write(
+        repo.path().join("notes.txt"),
+        "untracked, not touched by the plan\n",
+    )
+    .unwrap();
+    let before = read_tree(repo.path());
+    let output = wsgi_migrate_in(
+        repo.path(),
+        &["apply", "--topic", "remove-wsgi_scripts", path(&repo)],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("setup.cfg (modified)") && text.contains("--allow-dirty"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("notes.txt"),
+        "an untracked file the plan does not touch is not in the way: {text}"
+    );
+    assert_eq!(
+        read_tree(repo.path()),
+        before,
+        "the refusal wrote something"
+    );
+    assert_eq!(
+        git(repo.path(), &["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "main"
+    );
+}
+
+#[test]
+fn a_topic_branch_pointing_elsewhere_is_refused() {
+    let repo = placement_repository();
+    git(repo.path(), &["branch", "remove-wsgi_scripts"]);
+    fs::write(repo.path().join("README.rst"), "Placement\n").unwrap();
+    git(repo.path(), &["add", "README.rst"]);
+    git(repo.path(), &["commit", "-q", "-m", "Add a README"]);
+    let before = read_tree(repo.path());
+    let output = wsgi_migrate_in(
+        repo.path(),
+        &["apply", "--topic", "remove-wsgi_scripts", path(&repo)],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("already exists and points at"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(read_tree(repo.path()), before);
+}
+
+#[test]
+fn commit_and_topic_need_git_and_an_identity() {
+    // Outside a repository, apply works but --commit cannot.
+    let plain = tempfile::tempdir().unwrap();
+    support::copy_tree(
+        &support::testdata().join("corpus-glance/before"),
+        plain.path(),
+    );
+    let before = read_tree(plain.path());
+    let output = wsgi_migrate_in(plain.path(), &["apply", "--commit", path(&plain)]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("is not in a git repository"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(read_tree(plain.path()), before);
+
+    // A repository without user.name: a clear error, nothing written.
+    let repo = placement_repository();
+    git(repo.path(), &["config", "--unset", "user.name"]);
+    git(repo.path(), &["config", "--unset", "user.email"]);
+    let before = read_tree(repo.path());
+    let output = wsgi_migrate_in(repo.path(), &["apply", "--commit", path(&repo)]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("user.name"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(read_tree(repo.path()), before);
+}
