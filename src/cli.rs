@@ -5,7 +5,7 @@
 //! (nothing is written then); `check` 0 when nothing is left to migrate, 1 when something is,
 //! 2 on an error.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,7 +119,7 @@ pub enum MapFormat {
     Json,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Common {
     /// Repositories or directories to work on.
     #[arg(default_value = ".")]
@@ -333,8 +333,24 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
                 code
             }
             Command::Check { common } => {
-                let planned = plan_all(common, plan::ReleaseNotes::Combined)?;
-                check_command(&planned, &mut out)
+                // pre-commit passes the changed files: plan the repository around them, then
+                // report only what lies inside them.
+                let files: Vec<&PathBuf> = common.paths.iter().filter(|path| path.is_file()).collect();
+                let only = if files.is_empty() {
+                    None
+                } else {
+                    if files.len() != common.paths.len() {
+                        anyhow::bail!("give `check` either directories or files, not both");
+                    }
+                    Some(files.iter().map(|file| relative_to_cwd(file)).collect::<anyhow::Result<BTreeSet<String>>>()?)
+                };
+                let planned = if only.is_some() {
+                    let root = Common { paths: vec![PathBuf::from(".")], ..common.clone() };
+                    plan_all(&root, plan::ReleaseNotes::Combined)?
+                } else {
+                    plan_all(common, plan::ReleaseNotes::Combined)?
+                };
+                check_command(&planned, only.as_ref(), &mut out)
             }
             Command::Map {
                 common,
@@ -523,7 +539,18 @@ fn apply_command(
     })
 }
 
-fn check_command(planned: &[Planned], out: &mut String) -> u8 {
+/// `file` relative to the current directory, `/`-separated, as the plan names files.
+fn relative_to_cwd(file: &std::path::Path) -> anyhow::Result<String> {
+    let cwd = std::env::current_dir()?.canonicalize()?;
+    let full = file.canonicalize().with_context(|| format!("cannot open `{}`", file.display()))?;
+    let relative = full
+        .strip_prefix(&cwd)
+        .map_err(|_| anyhow::anyhow!("`{}` is outside the current directory, which `check FILE...` treats as the repository", file.display()))?;
+    Ok(relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+}
+
+/// `check`: everything left to migrate, or with `only`, what lies in those files.
+fn check_command(planned: &[Planned], only: Option<&BTreeSet<String>>, out: &mut String) -> u8 {
     let mut failed = false;
     // (file, line, text), sorted so that the listing reads top to bottom per file.
     let mut lines: Vec<(String, usize, String)> = Vec::new();
@@ -584,6 +611,11 @@ fn check_command(planned: &[Planned], out: &mut String) -> u8 {
                 ));
             }
         }
+    }
+    if let Some(only) = only {
+        lines.retain(|(file, ..)| only.contains(file));
+        warnings.retain(|(file, ..)| only.contains(file));
+        failed = warnings.iter().any(|(_, _, text)| text.starts_with("error:"));
     }
     let pending = !lines.is_empty();
     lines.extend(warnings);

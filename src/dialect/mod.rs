@@ -9,6 +9,7 @@
 //! [`DIALECTS`], and its fixtures under `testdata/`.
 
 pub mod apache;
+pub mod command_line;
 pub mod devstack;
 pub mod dockerfile;
 pub mod docs;
@@ -317,9 +318,9 @@ pub struct Mention<'m> {
 }
 
 /// The caution for a Glance application served by mod_wsgi or by uWSGI's HTTP mode.
-pub const GLANCE_WARNING: &str = "Glance's documentation says it does not work under mod_wsgi or uWSGI's HTTP \
-    mode (no chunked transfer encoding, so image upload and import break): serve it with uWSGI behind \
-    a web server (`socket`/`uwsgi-socket` with mod_proxy_uwsgi), as DevStack does";
+pub const GLANCE_WARNING: &str = "Glance's own documentation says Glance does not fully work under mod_wsgi or \
+    uWSGI's HTTP mode (no chunked transfer encoding, and image import breaks): check that uploads \
+    and imports work in this deployment, or serve glance-api another way";
 
 /// The path-like token that ends with the mention at `range`: `/usr/bin/x`, `$X_BIN_DIR/x`,
 /// `${X_BIN_DIR}/x`, `%X_BIN_DIR%/x`, `{{ bin }}/x` or just `x`. It stops at whitespace, quotes,
