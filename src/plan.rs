@@ -996,6 +996,10 @@ fn scan_references(
                 continue;
             }
         };
+        // The modules this tool generated name the scripts they replace, on purpose.
+        if path.ends_with(".py") && !scaffold::replaced_scripts(&text).is_empty() {
+            continue;
+        }
         let Some(dialect) = candidates
             .into_iter()
             .find(|dialect| dialect.accepts(&text))
