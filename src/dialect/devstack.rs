@@ -40,14 +40,27 @@ impl Dialect for Devstack {
             return false;
         };
         // Templates and package lists under `files/` are not shell; other dialects read them.
-        if dirs.contains(&"files") || [".rst", ".md", ".txt"].iter().any(|suffix| file.ends_with(suffix)) {
+        if dirs.contains(&"files")
+            || [".rst", ".md", ".txt"]
+                .iter()
+                .any(|suffix| file.ends_with(suffix))
+        {
             return false;
         }
         // A plugin's `devstack/` directory, or DevStack itself: `lib/<service>`, `stackrc` and
         // the top-level scripts.
         dirs.contains(&"devstack")
             || (dirs.last() == Some(&"lib") && !file.contains('.'))
-            || matches!(*file, "stackrc" | "stack.sh" | "unstack.sh" | "clean.sh" | "functions" | "functions-common" | "openrc")
+            || matches!(
+                *file,
+                "stackrc"
+                    | "stack.sh"
+                    | "unstack.sh"
+                    | "clean.sh"
+                    | "functions"
+                    | "functions-common"
+                    | "openrc"
+            )
     }
 
     fn keywords(&self) -> &'static [&'static str] {
@@ -459,7 +472,10 @@ mod tests {
         assert!(Devstack.claims("devstack/lib/heat"));
         assert!(!Devstack.claims("devstack/README.rst"));
         assert!(!Devstack.claims("devstack/files/apache-heat-api.template"));
-        assert!(Devstack.claims("lib/nova"), "DevStack's own service libraries");
+        assert!(
+            Devstack.claims("lib/nova"),
+            "DevStack's own service libraries"
+        );
         assert!(Devstack.claims("stackrc"));
         assert!(!Devstack.claims("lib/helpers.py"));
     }

@@ -24,7 +24,7 @@ pub mod uwsgi_json;
 pub mod uwsgi_xml;
 pub mod yaml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -170,6 +170,9 @@ pub struct Context {
     /// Shell variables assigned a script path, by name, with the script; the calls that pass
     /// them get the name argument DevStack derives sockets and sites from.
     pub script_variables: BTreeMap<String, String>,
+    /// Ansible roles (by path) whose service dicts load a mapped application; the lines of the
+    /// role that read the dict's old keys must change with it.
+    pub roles_loading_scripts: BTreeSet<String>,
 }
 
 /// What a WSGI server should load instead of a script, and what is known about it.
@@ -352,6 +355,37 @@ pub fn path_start(text: &str, mention_start: usize) -> usize {
 /// the bare script name), rather than some other word that happens to end with it.
 pub fn is_script_path(token: &str) -> bool {
     token.is_empty() || token.ends_with('/')
+}
+
+/// Whether `prefix` is the directory part of a path to the script: empty, or ending with `/`
+/// and holding no whitespace outside `{{ ... }}`.
+pub fn is_path_prefix(prefix: &str) -> bool {
+    if prefix.is_empty() {
+        return true;
+    }
+    if !prefix.ends_with('/') {
+        return false;
+    }
+    let mut depth = 0usize;
+    let bytes = prefix.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at..].starts_with(b"{{") {
+            depth += 1;
+            at += 2;
+            continue;
+        }
+        if bytes[at..].starts_with(b"}}") && depth > 0 {
+            depth -= 1;
+            at += 2;
+            continue;
+        }
+        if depth == 0 && (bytes[at].is_ascii_whitespace() || matches!(bytes[at], b'#' | b',')) {
+            return false;
+        }
+        at += 1;
+    }
+    depth == 0
 }
 
 #[cfg(test)]

@@ -1,19 +1,231 @@
-//! Any other text file.
+//! Any other text file: the catch-all, asked last, so it only sees files no dialect wanted.
+//!
+//! Without knowing the format, nothing is rewritten: every mention is reported with what to use
+//! instead. A path to the script (`/usr/bin/nova-api-wsgi`) is most likely loaded or copied; a
+//! bare name may equally be a service, process or socket name, so its message says so. Python
+//! (charm constants) and Ruby (Chef recipe hashes) values usually feed a mod_wsgi template, where
+//! the replacement depends on the distribution's packaging. In Python, a bare name in a comment
+//! or docstring is prose (the modules this tool generates name their scripts there) and needs
+//! nothing; a bare name in any other string may be joined to a directory, so it is reported.
+//!
+//! Files the planner reads itself (`setup.cfg`, `setup.py`, `pyproject.toml`,
+//! `wsgi-migrate.toml`), anything under `.git/`, and files that are binary by name or content
+//! are not claimed.
+//!
+//! See: deploy-configs.md §10, §11 and §15.
 
-use crate::dialect::{Context, Dialect, Finding, ScriptMap};
+use std::ops::Range;
+
+use crate::dialect::apache::{import_line, module_file};
+use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
+use crate::script_map;
 
 pub struct Other;
+
+/// Read by the planner as project declarations, not as references.
+const PLANNER_FILES: [&str; 4] = [
+    "setup.cfg",
+    "setup.py",
+    "pyproject.toml",
+    "wsgi-migrate.toml",
+];
+
+/// Extensions of files that are never text worth reading.
+const BINARY: [&str; 24] = [
+    ".png", ".jpg", ".jpeg", ".gif", ".ico", ".bmp", ".webp", ".pdf", ".gz", ".tgz", ".bz2", ".xz",
+    ".zip", ".whl", ".tar", ".jar", ".pyc", ".pyo", ".so", ".mo", ".woff", ".woff2", ".ttf", ".db",
+];
+
+/// How much of a file is looked at for NUL bytes.
+const SNIFF: usize = 8 * 1024;
 
 impl Dialect for Other {
     fn name(&self) -> &'static str {
         "other"
     }
 
-    fn claims(&self, _path: &str) -> bool {
-        false
+    fn claims(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let lower = name.to_ascii_lowercase();
+        !path.split('/').any(|component| component == ".git")
+            && !PLANNER_FILES.contains(&name)
+            && !BINARY.iter().any(|extension| lower.ends_with(extension))
     }
 
-    fn scan(&self, _path: &str, _text: &str, _map: &ScriptMap, _context: &Context) -> Vec<Finding> {
-        Vec::new()
+    fn accepts(&self, text: &str) -> bool {
+        // A map printed by `wsgi-migrate map` names the scripts on purpose.
+        !text.as_bytes()[..text.len().min(SNIFF)].contains(&0)
+            && !text.starts_with(script_map::MAP_HEADER)
+    }
+
+    fn scan(&self, path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
+        let language = match path.rsplit_once('.').map(|(_, extension)| extension) {
+            Some("py") => Some("Python"),
+            Some("rb") => Some("Ruby"),
+            _ => None,
+        };
+        let prose = if language == Some("Python") {
+            python_prose(text)
+        } else {
+            Vec::new()
+        };
+        map.mentions(text)
+            .into_iter()
+            .map(|mention| {
+                let (start, script) = (mention.range.start, mention.script);
+                let from = path_start(text, start);
+                let is_path = from < start && is_script_path(&text[from..start]);
+                if !is_path && prose.iter().any(|range| range.contains(&start)) {
+                    return Finding::ok(
+                        start,
+                        script,
+                        format!("a Python comment or docstring names `{script}` without a path; prose needs no change"),
+                    );
+                }
+                // In code, a bare name is almost always a service or application name
+                // (`_App('placement-api')`), and reporting every one would bury the real paths.
+                if !is_path && language == Some("Python") {
+                    return Finding::ok(
+                        start,
+                        script,
+                        format!("Python code names `{script}` without a path, as a service or application name; a path to the script would be reported"),
+                    );
+                }
+                Finding::manual(start, script, message(map, script, is_path, language))
+            })
+            .collect()
+    }
+}
+
+fn message(map: &ScriptMap, script: &str, is_path: bool, language: Option<&str>) -> String {
+    let spec = map.app_spec(script).unwrap_or_default();
+    let module = map.module(script).unwrap_or_default();
+    let use_module = format!(
+        "use the module `{spec}` instead (uWSGI `module`, gunicorn `{spec}`, mod_wsgi a shim file)"
+    );
+    match (language, is_path) {
+        (Some(language), true) => format!(
+            "a {language} value names the `{script}` script; if it feeds a mod_wsgi template (a charm's or Chef cookbook's `WSGIScriptAlias`), the right value depends on the packaging: a shim at this path containing `{}`, or the module's file {}; for uWSGI or gunicorn, use `{spec}`",
+            import_line(map, script),
+            module_file(module, "<site-packages>")
+        ),
+        (_, true) => format!(
+            "mentions the `{script}` script: where this loads or copies the script, {use_module}"
+        ),
+        (_, false) => format!(
+            "mentions `{script}`: if this refers to the script (not a service, process or socket name), {use_module}"
+        ),
+    }
+}
+
+/// The comments and triple-quoted strings (docstrings) of Python source. Other string literals
+/// are skipped over so that a `#` or quote inside them is not misread.
+fn python_prose(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut prose = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'#' => {
+                let end = text[at..].find('\n').map_or(text.len(), |found| at + found);
+                prose.push(at..end);
+                at = end;
+            }
+            quote @ (b'\'' | b'"') => {
+                let triple = [quote; 3];
+                if bytes[at..].starts_with(&triple) {
+                    let end = bytes[at + 3..]
+                        .windows(3)
+                        .position(|window| window == triple)
+                        .map_or(bytes.len(), |found| at + 3 + found + 3);
+                    prose.push(at..end);
+                    at = end;
+                    continue;
+                }
+                at += 1;
+                while at < bytes.len() && bytes[at] != quote && bytes[at] != b'\n' {
+                    at += if bytes[at] == b'\\' { 2 } else { 1 };
+                }
+                at += 1;
+            }
+            _ => at += 1,
+        }
+    }
+    prose
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Action;
+    use std::collections::BTreeMap;
+
+    fn map() -> ScriptMap {
+        ScriptMap::from_modules(BTreeMap::from([
+            (
+                "keystone-wsgi-admin".to_owned(),
+                "keystone.wsgi.api".to_owned(),
+            ),
+            (
+                "nova-api-wsgi".to_owned(),
+                "nova.wsgi.osapi_compute".to_owned(),
+            ),
+        ]))
+    }
+
+    fn scan(path: &str, text: &str) -> Vec<Finding> {
+        let findings = Other.scan(path, text, &map(), &Context::default());
+        assert!(findings.iter().all(|finding| finding.edits.is_empty()));
+        findings
+    }
+
+    #[test]
+    fn claims_and_accepts() {
+        assert!(Other.claims("hooks/keystone_utils.py"));
+        assert!(Other.claims("Makefile"));
+        assert!(!Other.claims(".git/config"));
+        assert!(!Other.claims("sub/.git/HEAD"));
+        assert!(!Other.claims("setup.cfg"));
+        assert!(!Other.claims("doc/logo.PNG"));
+        assert!(Other.accepts("text\r\n"));
+        assert!(!Other.accepts("PK\u{0}\u{3}"));
+    }
+
+    #[test]
+    fn paths_and_names() {
+        let findings = scan(
+            "supervisord.cfg",
+            "command=/usr/bin/nova-api-wsgi --port 8774\nprogram=nova-api-wsgi\n",
+        );
+        assert_eq!(
+            findings[0].message,
+            "mentions the `nova-api-wsgi` script: where this loads or copies the script, use the module `nova.wsgi.osapi_compute:application` instead (uWSGI `module`, gunicorn `nova.wsgi.osapi_compute:application`, mod_wsgi a shim file)"
+        );
+        assert!(findings[1].message.contains("if this refers to the script"));
+    }
+
+    #[test]
+    fn charm_constants_and_python_prose() {
+        let findings = scan(
+            "hooks/keystone_utils.py",
+            "admin_script='/usr/bin/keystone-wsgi-admin'\n",
+        );
+        assert_eq!(findings[0].action, Action::Manual);
+        assert!(findings[0].message.starts_with("a Python value names"));
+        assert!(
+            findings[0]
+                .message
+                .contains("`<site-packages>/keystone/wsgi/api.py`")
+        );
+        let findings = scan(
+            "nova/wsgi/osapi_compute.py",
+            "\"\"\"WSGI application replacing the ``nova-api-wsgi`` script.\"\"\"\nx = '#' + 'nova-api-wsgi'  # nova-api-wsgi\n# see /usr/bin/nova-api-wsgi\n",
+        );
+        let actions: Vec<Action> = findings.iter().map(|finding| finding.action).collect();
+        // Docstring, code string, comment: names only; the commented path is still reported.
+        assert_eq!(
+            actions,
+            [Action::Ok, Action::Ok, Action::Ok, Action::Manual]
+        );
     }
 }

@@ -1,19 +1,350 @@
-//! uWSGI JSON configs.
+//! uWSGI JSON configs (`{"uwsgi": {"wsgi-file": "/usr/bin/nova-api-wsgi"}}`, loaded with
+//! `--json file[:section]`), including `.json.j2` templates.
+//!
+//! `.json` is a common extension, so a file is read in this dialect only when it says `"uwsgi"`.
+//! A small tokenizer finds each `"key": "value"` pair with the object it sits in (Jinja
+//! `{% ... %}` and `{{ ... }}` outside strings are skipped). `"wsgi-file"` (at any depth: the key
+//! only exists for uWSGI) and its alias `"file"` directly in a `"uwsgi"` (or `"uwsgi:NAME"`)
+//! object become `"module": "nova.wsgi.osapi_compute:application"`: only the two strings' contents
+//! are spliced, so spacing, key order and escapes elsewhere survive. An object that already sets
+//! `"module"` (or `"wsgi"`) to the same application is a transitional config (uWSGI loads the
+//! module first) and is `ok`. Any other mention is reported for a person.
+//!
+//! See: `deploy-configs.md` §2.3; <https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html>.
 
-use crate::dialect::{Context, Dialect, Finding, ScriptMap};
+use std::ops::Range;
+
+use crate::dialect::is_path_prefix;
+use crate::dialect::{Context, Dialect, Finding, GLANCE_WARNING, ScriptMap};
+use crate::edit::Edit;
 
 pub struct UwsgiJson;
+
+const MODULE_KEYS: [&str; 2] = ["module", "wsgi"];
+const HTTP_KEYS: [&str; 3] = ["http", "http-socket", "https"];
 
 impl Dialect for UwsgiJson {
     fn name(&self) -> &'static str {
         "uwsgi-json"
     }
 
-    fn claims(&self, _path: &str) -> bool {
-        false
+    fn claims(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        [".json", ".json.j2", ".json.tpl"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
     }
 
-    fn scan(&self, _path: &str, _text: &str, _map: &ScriptMap, _context: &Context) -> Vec<Finding> {
-        Vec::new()
+    fn accepts(&self, text: &str) -> bool {
+        text.contains("\"uwsgi")
+    }
+
+    fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
+        let pairs = pairs(text);
+        let mut findings = Vec::new();
+        for mention in map.mentions(text) {
+            let script = mention.script;
+            let at = mention.range.start;
+            let Some(app) = map.app_spec(script) else {
+                continue;
+            };
+            let pair = pairs.iter().find(|pair| {
+                pair.value.as_ref().is_some_and(|value| {
+                    value.start <= mention.range.start && mention.range.end <= value.end
+                })
+            });
+            let Some((pair, value)) =
+                pair.and_then(|pair| pair.value.clone().map(|value| (pair, value)))
+            else {
+                findings.push(Finding::manual(
+                    at,
+                    script,
+                    format!(
+                        "mentions `{script}` outside a uWSGI `\"wsgi-file\"` setting; if it loads the \
+                         script, use `\"module\": \"{app}\"` instead"
+                    ),
+                ));
+                continue;
+            };
+            let key = &text[pair.key.clone()];
+            let in_uwsgi = pair
+                .object_key
+                .as_deref()
+                .is_some_and(|name| name == "uwsgi" || name.starts_with("uwsgi:"));
+            let loads = key == "wsgi-file" || (key == "file" && in_uwsgi);
+            if !loads {
+                findings.push(Finding::manual(
+                    at,
+                    script,
+                    format!(
+                        "`\"{key}\"` mentions `{script}`, not a uWSGI `\"wsgi-file\"` setting; if it \
+                         loads the script, use `\"module\": \"{app}\"` instead"
+                    ),
+                ));
+                continue;
+            }
+            let raw = &text[value.clone()];
+            if mention.range.end != value.end
+                || !is_path_prefix(&text[value.start..mention.range.start])
+            {
+                findings.push(Finding::manual(
+                    at,
+                    script,
+                    format!(
+                        "`\"{key}\": \"{raw}\"` is not a plain path to `{script}`; set \
+                         `\"module\": \"{app}\"` instead by hand"
+                    ),
+                ));
+                continue;
+            }
+            let module = map.module(script).unwrap_or_default();
+            let siblings = || pairs.iter().filter(|other| other.object == pair.object);
+            let transitional = siblings().find(|other| {
+                MODULE_KEYS.contains(&&text[other.key.clone()])
+                    && other.value.as_ref().is_some_and(|value| {
+                        let value = &text[value.clone()];
+                        value == app || value == module
+                    })
+            });
+            if let Some(other) = transitional {
+                findings.push(Finding::ok(
+                    at,
+                    script,
+                    format!(
+                        "transitional config: `\"{}\"` sets the same application in this object and \
+                         is loaded before `\"{key}\"`",
+                        &text[other.key.clone()]
+                    ),
+                ));
+                continue;
+            }
+            let mut finding = Finding::rewrite(
+                at,
+                script,
+                format!("replace `\"{key}\": \"{raw}\"` with `\"module\": \"{app}\"`"),
+                vec![
+                    Edit::replace(pair.key.clone(), "module"),
+                    Edit::replace(value.clone(), app),
+                ],
+            );
+            let http_mode = siblings().any(|other| HTTP_KEYS.contains(&&text[other.key.clone()]));
+            if http_mode && map.is_glance(script) {
+                finding = finding.warn(GLANCE_WARNING.to_owned());
+            }
+            findings.push(finding);
+        }
+        findings
+    }
+}
+
+/// One `"key": value` member of an object.
+#[derive(Debug)]
+struct Pair {
+    /// The key's characters, without quotes.
+    key: Range<usize>,
+    /// The value's characters without quotes, when it is a string.
+    value: Option<Range<usize>>,
+    /// Members with the same id are in the same object.
+    object: usize,
+    /// The key the object is the value of (`None` at the top level or in an array).
+    object_key: Option<String>,
+}
+
+/// An open object or array while the text is tokenized.
+struct Container {
+    object: bool,
+    id: usize,
+    /// The key this container is the value of.
+    key: Option<String>,
+    /// In an object: the key read and waiting for its value.
+    pending: Option<Range<usize>>,
+}
+
+/// Every member of every object, in order. Unknown bytes and Jinja are skipped, so a broken
+/// file yields fewer pairs (and more manual findings), never a panic.
+fn pairs(text: &str) -> Vec<Pair> {
+    let bytes = text.as_bytes();
+    let mut pairs = Vec::new();
+    let mut stack: Vec<Container> = Vec::new();
+    let mut next_id = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let rest = &bytes[at..];
+        if rest.starts_with(b"{%") || rest.starts_with(b"{#") || rest.starts_with(b"{{") {
+            let close: &[u8] = match rest[1] {
+                b'%' => b"%}",
+                b'#' => b"#}",
+                _ => b"}}",
+            };
+            at += find(&rest[2..], close).map_or(rest.len(), |end| end + 4);
+            continue;
+        }
+        match bytes[at] {
+            b'{' | b'[' => {
+                let key = stack
+                    .last_mut()
+                    .and_then(|top| top.pending.take())
+                    .map(|key| text[key].to_owned());
+                stack.push(Container {
+                    object: bytes[at] == b'{',
+                    id: next_id,
+                    key,
+                    pending: None,
+                });
+                next_id += 1;
+                at += 1;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                at += 1;
+            }
+            b'"' => {
+                let (inner_end, next) = string_end(bytes, at);
+                let inner = at + 1..inner_end;
+                at = next;
+                let Some(top) = stack.last_mut() else {
+                    continue;
+                };
+                if !top.object {
+                    continue;
+                }
+                match top.pending.take() {
+                    None => top.pending = Some(inner),
+                    Some(key) => pairs.push(Pair {
+                        key,
+                        value: Some(inner),
+                        object: top.id,
+                        object_key: top.key.clone(),
+                    }),
+                }
+            }
+            b',' => {
+                // A key whose value was not a string (a number, `true`, a Jinja expression).
+                if let Some(top) = stack.last_mut()
+                    && let Some(key) = top.pending.take()
+                {
+                    pairs.push(Pair {
+                        key,
+                        value: None,
+                        object: top.id,
+                        object_key: top.key.clone(),
+                    });
+                }
+                at += 1;
+            }
+            _ => at += 1,
+        }
+    }
+    pairs
+}
+
+/// Where the string starting with the quote at `open` ends: the end of its characters and the
+/// index past its closing quote (an unterminated string ends at the line's end).
+fn string_end(bytes: &[u8], open: usize) -> (usize, usize) {
+    let mut at = open + 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            b'"' => return (at, at + 1),
+            b'\n' => return (at, at),
+            _ => at += 1,
+        }
+    }
+    (bytes.len(), bytes.len())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{Action, AppTarget};
+    use crate::edit::apply_edits;
+    use std::collections::BTreeMap;
+
+    fn map() -> ScriptMap {
+        ScriptMap::new(BTreeMap::from([
+            (
+                "nova-api-wsgi".to_owned(),
+                AppTarget::module("nova.wsgi.osapi_compute"),
+            ),
+            (
+                "glance-wsgi-api".to_owned(),
+                AppTarget {
+                    project: Some("openstack/glance".to_owned()),
+                    ..AppTarget::module("glance.wsgi.api")
+                },
+            ),
+        ]))
+    }
+
+    fn rewrite(text: &str) -> (String, Vec<Finding>) {
+        let findings = UwsgiJson.scan("x.json", text, &map(), &Context::default());
+        let edits: Vec<Edit> = findings
+            .iter()
+            .flat_map(|finding| finding.edits.clone())
+            .collect();
+        (apply_edits(text, &edits).unwrap(), findings)
+    }
+
+    #[test]
+    fn claims_and_accepts() {
+        assert!(UwsgiJson.claims("etc/uwsgi/nova.json"));
+        assert!(UwsgiJson.claims("templates/nova.json.j2"));
+        assert!(!UwsgiJson.claims("nova.yaml"));
+        assert!(UwsgiJson.accepts("{\"uwsgi\": {}}"));
+        assert!(!UwsgiJson.accepts("{\"name\": \"nova-api-wsgi\"}"));
+    }
+
+    #[test]
+    fn rewrites_key_and_value_only() {
+        let text = "{\r\n  \"uwsgi\": {\r\n    \"master\": true,\r\n    \"wsgi-file\" :  \"\\/usr\\/bin\\/nova-api-wsgi\",\r\n    \"processes\": 4\r\n  },\r\n  \"uwsgi:dev\": {\"file\": \"{{ bin }}/glance-wsgi-api\"}\r\n}";
+        let (after, findings) = rewrite(text);
+        assert_eq!(
+            findings.iter().map(|f| f.action).collect::<Vec<_>>(),
+            vec![Action::Rewrite, Action::Rewrite]
+        );
+        assert_eq!(
+            after,
+            "{\r\n  \"uwsgi\": {\r\n    \"master\": true,\r\n    \"module\" :  \"nova.wsgi.osapi_compute:application\",\r\n    \"processes\": 4\r\n  },\r\n  \"uwsgi:dev\": {\"module\": \"glance.wsgi.api:application\"}\r\n}"
+        );
+        assert!(
+            UwsgiJson
+                .scan("x.json", &after, &map(), &Context::default())
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn other_mentions_are_manual() {
+        let text = "{\"uwsgi\": {\"procname\": \"nova-api-wsgi\", \"wsgi-file\": [\"/usr/bin/nova-api-wsgi\"], \"x\": {\"file\": \"/usr/bin/nova-api-wsgi\"}, \"wsgi-file\": \"/usr/bin/nova-api-wsgi --x\"}}";
+        let (after, findings) = rewrite(text);
+        assert_eq!(after, text);
+        assert_eq!(findings.len(), 4);
+        assert!(findings.iter().all(|f| f.action == Action::Manual));
+    }
+
+    #[test]
+    fn transitional_and_glance() {
+        let (_, findings) = rewrite(
+            "{\"uwsgi\": {\"module\": \"nova.wsgi.osapi_compute\", \"wsgi-file\": \"/usr/bin/nova-api-wsgi\"}}",
+        );
+        assert_eq!(findings[0].action, Action::Ok);
+        let (_, findings) = rewrite(
+            "{\"uwsgi\": {\"http\": \":9292\", \"wsgi-file\": \"/usr/bin/glance-wsgi-api\"}}",
+        );
+        assert_eq!(findings[0].action, Action::Rewrite);
+        assert!(findings[0].warning.is_some());
+    }
+
+    #[test]
+    fn jinja_outside_strings_is_skipped() {
+        let text = "{\"uwsgi\": {\n{% if x %}\n\"workers\": {{ n }},\n{% endif %}\n\"wsgi-file\": \"/usr/bin/nova-api-wsgi\"}}\n";
+        let (after, _) = rewrite(text);
+        assert!(after.contains("\"module\": \"nova.wsgi.osapi_compute:application\""));
     }
 }

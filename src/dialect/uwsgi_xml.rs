@@ -1,19 +1,364 @@
-//! uWSGI XML configs.
+//! uWSGI XML configs (`<uwsgi><wsgi-file>/usr/bin/nova-api-wsgi</wsgi-file></uwsgi>`, loaded with
+//! `--xml file[:id]`), including `.xml.j2` templates.
+//!
+//! `.xml` is a common extension, so a file is read in this dialect only when it has a `<uwsgi`
+//! element. A small tag scanner pairs opening and closing tags (comments, `<?...?>`, `<!...>`
+//! and self-closing tags are skipped). A `<wsgi-file>` element (at any depth: the option only
+//! exists for uWSGI) or its alias `<file>` directly inside `<uwsgi>`, whose text is a path to a
+//! script, becomes `<module>nova.wsgi.osapi_compute:application</module>`: both tag names and the
+//! text are spliced, attributes and whitespace around the text are kept. A `<uwsgi>` element
+//! that already has `<module>` (or `<wsgi>`) with the same application is a transitional config
+//! (uWSGI loads the module first) and is `ok`. A mention in a comment or anywhere else is
+//! reported for a person.
+//!
+//! See: `deploy-configs.md` §2.3; <https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html>.
 
-use crate::dialect::{Context, Dialect, Finding, ScriptMap};
+use std::ops::Range;
+
+use crate::dialect::is_path_prefix;
+use crate::dialect::{Context, Dialect, Finding, GLANCE_WARNING, ScriptMap};
+use crate::edit::Edit;
 
 pub struct UwsgiXml;
+
+const MODULE_TAGS: [&str; 2] = ["module", "wsgi"];
+const HTTP_TAGS: [&str; 3] = ["http", "http-socket", "https"];
 
 impl Dialect for UwsgiXml {
     fn name(&self) -> &'static str {
         "uwsgi-xml"
     }
 
-    fn claims(&self, _path: &str) -> bool {
-        false
+    fn claims(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        [".xml", ".xml.j2", ".xml.tpl"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
     }
 
-    fn scan(&self, _path: &str, _text: &str, _map: &ScriptMap, _context: &Context) -> Vec<Finding> {
-        Vec::new()
+    fn accepts(&self, text: &str) -> bool {
+        text.contains("<uwsgi")
+    }
+
+    fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
+        let tree = Tree::read(text);
+        let mut findings = Vec::new();
+        for mention in map.mentions(text) {
+            let script = mention.script;
+            let at = mention.range.start;
+            let Some(app) = map.app_spec(script) else {
+                continue;
+            };
+            if tree
+                .comments
+                .iter()
+                .any(|comment| comment.start <= at && mention.range.end <= comment.end)
+            {
+                findings.push(Finding::manual(
+                    at,
+                    script,
+                    format!(
+                        "a comment mentions `{script}` (commented-out config is not rewritten); if it \
+                         shows a setting, write `<module>{app}</module>` there"
+                    ),
+                ));
+                continue;
+            }
+            let element = tree.elements.iter().find(|element| {
+                !element.has_children
+                    && element.content.start <= at
+                    && mention.range.end <= element.content.end
+            });
+            let Some(element) = element else {
+                findings.push(Finding::manual(
+                    at,
+                    script,
+                    format!(
+                        "mentions `{script}` outside a uWSGI `<wsgi-file>` element; if it loads the \
+                         script, use `<module>{app}</module>` instead"
+                    ),
+                ));
+                continue;
+            };
+            let name = &text[element.name.clone()];
+            let in_uwsgi = element.parent.as_deref() == Some("uwsgi");
+            if !(name == "wsgi-file" || (name == "file" && in_uwsgi)) {
+                findings.push(Finding::manual(
+                    at,
+                    script,
+                    format!(
+                        "`<{name}>` mentions `{script}`, not a uWSGI `<wsgi-file>` element; if it loads \
+                         the script, use `<module>{app}</module>` instead"
+                    ),
+                ));
+                continue;
+            }
+            let value = element.value(text);
+            let raw = &text[value.clone()];
+            if mention.range.end != value.end
+                || !is_path_prefix(&text[value.start..mention.range.start])
+            {
+                findings.push(Finding::manual(
+                    at,
+                    script,
+                    format!(
+                        "`<{name}>{raw}</{name}>` is not a plain path to `{script}`; write \
+                         `<module>{app}</module>` instead by hand"
+                    ),
+                ));
+                continue;
+            }
+            let module = map.module(script).unwrap_or_default();
+            let siblings = || {
+                tree.elements
+                    .iter()
+                    .filter(|other| other.parent_id == element.parent_id)
+            };
+            let transitional = siblings().find(|other| {
+                MODULE_TAGS.contains(&&text[other.name.clone()])
+                    && [app.as_str(), module].contains(&&text[other.value(text)])
+            });
+            if let Some(other) = transitional {
+                findings.push(Finding::ok(
+                    at,
+                    script,
+                    format!(
+                        "transitional config: `<{}>` sets the same application in this element and is \
+                         loaded before `<{name}>`",
+                        &text[other.name.clone()]
+                    ),
+                ));
+                continue;
+            }
+            let mut finding = Finding::rewrite(
+                at,
+                script,
+                format!("replace `<{name}>{raw}</{name}>` with `<module>{app}</module>`"),
+                vec![
+                    Edit::replace(element.name.clone(), "module"),
+                    Edit::replace(value, app),
+                    Edit::replace(element.close_name.clone(), "module"),
+                ],
+            );
+            let http_mode = siblings().any(|other| HTTP_TAGS.contains(&&text[other.name.clone()]));
+            if http_mode && map.is_glance(script) {
+                finding = finding.warn(GLANCE_WARNING.to_owned());
+            }
+            findings.push(finding);
+        }
+        findings
+    }
+}
+
+/// One element with its opening and closing tags.
+struct Element {
+    /// The name in the opening tag.
+    name: Range<usize>,
+    /// The name in the closing tag.
+    close_name: Range<usize>,
+    /// Everything between the tags.
+    content: Range<usize>,
+    has_children: bool,
+    /// Elements with the same parent id are siblings (0 is the document).
+    parent_id: usize,
+    /// The parent element's name.
+    parent: Option<String>,
+}
+
+impl Element {
+    /// The text content without surrounding whitespace.
+    fn value(&self, text: &str) -> Range<usize> {
+        let content = &text[self.content.clone()];
+        let start = self.content.start + (content.len() - content.trim_start().len());
+        start..start + content.trim().len()
+    }
+}
+
+struct Open {
+    id: usize,
+    name: Range<usize>,
+    content_start: usize,
+    has_children: bool,
+}
+
+struct Tree {
+    elements: Vec<Element>,
+    comments: Vec<Range<usize>>,
+}
+
+impl Tree {
+    fn read(text: &str) -> Tree {
+        let bytes = text.as_bytes();
+        let mut tree = Tree {
+            elements: Vec::new(),
+            comments: Vec::new(),
+        };
+        let mut stack: Vec<Open> = Vec::new();
+        let mut next_id = 1;
+        let mut at = 0;
+        while let Some(offset) = text[at..].find('<') {
+            let open = at + offset;
+            let rest = &text[open..];
+            let skip_to = |close: &str| {
+                rest.find(close)
+                    .map_or(text.len(), |end| open + end + close.len())
+            };
+            if rest.starts_with("<!--") {
+                at = skip_to("-->");
+                tree.comments.push(open..at);
+                continue;
+            }
+            if rest.starts_with("<![CDATA[") {
+                at = skip_to("]]>");
+                continue;
+            }
+            if rest.starts_with("<?") {
+                at = skip_to("?>");
+                continue;
+            }
+            if rest.starts_with("<!") {
+                at = skip_to(">");
+                continue;
+            }
+            let closing = rest.starts_with("</");
+            let name_start = open + if closing { 2 } else { 1 };
+            let name_len = bytes[name_start..]
+                .iter()
+                .take_while(|byte| {
+                    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b':' | b'.')
+                })
+                .count();
+            let Some(tag_end) = text[name_start..].find('>').map(|end| name_start + end) else {
+                break;
+            };
+            at = tag_end + 1;
+            if name_len == 0 {
+                continue;
+            }
+            let name = name_start..name_start + name_len;
+            if closing {
+                let Some(depth) = stack
+                    .iter()
+                    .rposition(|element| text[element.name.clone()] == text[name.clone()])
+                else {
+                    continue;
+                };
+                stack.truncate(depth + 1);
+                let Some(element) = stack.pop() else {
+                    continue;
+                };
+                let (parent_id, parent) = stack.last_mut().map_or((0, None), |parent| {
+                    parent.has_children = true;
+                    (parent.id, Some(text[parent.name.clone()].to_owned()))
+                });
+                tree.elements.push(Element {
+                    name: element.name,
+                    close_name: name,
+                    content: element.content_start..open,
+                    has_children: element.has_children,
+                    parent_id,
+                    parent,
+                });
+                continue;
+            }
+            if bytes[tag_end - 1] == b'/' {
+                if let Some(parent) = stack.last_mut() {
+                    parent.has_children = true;
+                }
+                continue;
+            }
+            stack.push(Open {
+                id: next_id,
+                name,
+                content_start: tag_end + 1,
+                has_children: false,
+            });
+            next_id += 1;
+        }
+        tree
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{Action, AppTarget};
+    use crate::edit::apply_edits;
+    use std::collections::BTreeMap;
+
+    fn map() -> ScriptMap {
+        ScriptMap::new(BTreeMap::from([
+            (
+                "nova-api-wsgi".to_owned(),
+                AppTarget::module("nova.wsgi.osapi_compute"),
+            ),
+            (
+                "glance-wsgi-api".to_owned(),
+                AppTarget {
+                    project: Some("openstack/glance".to_owned()),
+                    ..AppTarget::module("glance.wsgi.api")
+                },
+            ),
+        ]))
+    }
+
+    fn rewrite(text: &str) -> (String, Vec<Finding>) {
+        let findings = UwsgiXml.scan("x.xml", text, &map(), &Context::default());
+        let edits: Vec<Edit> = findings
+            .iter()
+            .flat_map(|finding| finding.edits.clone())
+            .collect();
+        (apply_edits(text, &edits).unwrap(), findings)
+    }
+
+    #[test]
+    fn claims_and_accepts() {
+        assert!(UwsgiXml.claims("etc/uwsgi/nova.xml"));
+        assert!(UwsgiXml.claims("t/nova.xml.j2"));
+        assert!(!UwsgiXml.claims("nova.xmlx"));
+        assert!(UwsgiXml.accepts("<uwsgi id=\"x\">"));
+        assert!(!UwsgiXml.accepts("<project><name>nova-api-wsgi</name></project>"));
+    }
+
+    #[test]
+    fn rewrites_tags_and_text() {
+        let text = "<?xml version=\"1.0\"?>\r\n<uwsgi id=\"api\">\r\n  <master/>\r\n  <wsgi-file> /usr/local/bin/nova-api-wsgi </wsgi-file>\r\n  <file>{{ bin }}/glance-wsgi-api</file>\r\n</uwsgi>\r\n";
+        let (after, findings) = rewrite(text);
+        assert_eq!(
+            findings.iter().map(|f| f.action).collect::<Vec<_>>(),
+            vec![Action::Rewrite, Action::Rewrite]
+        );
+        assert_eq!(
+            after,
+            "<?xml version=\"1.0\"?>\r\n<uwsgi id=\"api\">\r\n  <master/>\r\n  <module> nova.wsgi.osapi_compute:application </module>\r\n  <module>glance.wsgi.api:application</module>\r\n</uwsgi>\r\n"
+        );
+        assert!(
+            UwsgiXml
+                .scan("x.xml", &after, &map(), &Context::default())
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn other_mentions_are_manual() {
+        let text = "<uwsgi>\n  <!-- <wsgi-file>/usr/bin/nova-api-wsgi</wsgi-file> -->\n  <procname>nova-api-wsgi</procname>\n  <app><file>/usr/bin/nova-api-wsgi</file></app>\n  <wsgi-file>/usr/bin/nova-api-wsgi --x</wsgi-file>\n</uwsgi>\n";
+        let (after, findings) = rewrite(text);
+        assert_eq!(after, text);
+        assert_eq!(findings.len(), 4);
+        assert!(findings.iter().all(|f| f.action == Action::Manual));
+        assert!(findings[0].message.contains("commented-out"));
+    }
+
+    #[test]
+    fn transitional_and_glance() {
+        let (_, findings) = rewrite(
+            "<uwsgi><module>nova.wsgi.osapi_compute:application</module><wsgi-file>/usr/bin/nova-api-wsgi</wsgi-file></uwsgi>",
+        );
+        assert_eq!(findings[0].action, Action::Ok);
+        let (_, findings) = rewrite(
+            "<uwsgi><http>:9292</http><wsgi-file>/usr/bin/glance-wsgi-api</wsgi-file></uwsgi>",
+        );
+        assert_eq!(findings[0].action, Action::Rewrite);
+        assert!(findings[0].warning.is_some());
     }
 }

@@ -1,7 +1,0 @@
-import setuptools
-
-setuptools.setup(
-    setup_requires=['pbr>=2.0.0'],
-    pbr=True,
-    entry_points={'wsgi_scripts': ['toy-api = toy.app:init']},
-)
