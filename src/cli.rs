@@ -335,17 +335,26 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             Command::Check { common } => {
                 // pre-commit passes the changed files: plan the repository around them, then
                 // report only what lies inside them.
-                let files: Vec<&PathBuf> = common.paths.iter().filter(|path| path.is_file()).collect();
+                let files: Vec<&PathBuf> =
+                    common.paths.iter().filter(|path| path.is_file()).collect();
                 let only = if files.is_empty() {
                     None
                 } else {
                     if files.len() != common.paths.len() {
                         anyhow::bail!("give `check` either directories or files, not both");
                     }
-                    Some(files.iter().map(|file| relative_to_cwd(file)).collect::<anyhow::Result<BTreeSet<String>>>()?)
+                    Some(
+                        files
+                            .iter()
+                            .map(|file| relative_to_cwd(file))
+                            .collect::<anyhow::Result<BTreeSet<String>>>()?,
+                    )
                 };
                 let planned = if only.is_some() {
-                    let root = Common { paths: vec![PathBuf::from(".")], ..common.clone() };
+                    let root = Common {
+                        paths: vec![PathBuf::from(".")],
+                        ..common.clone()
+                    };
                     plan_all(&root, plan::ReleaseNotes::Combined)?
                 } else {
                     plan_all(common, plan::ReleaseNotes::Combined)?
@@ -542,11 +551,20 @@ fn apply_command(
 /// `file` relative to the current directory, `/`-separated, as the plan names files.
 fn relative_to_cwd(file: &std::path::Path) -> anyhow::Result<String> {
     let cwd = std::env::current_dir()?.canonicalize()?;
-    let full = file.canonicalize().with_context(|| format!("cannot open `{}`", file.display()))?;
-    let relative = full
-        .strip_prefix(&cwd)
-        .map_err(|_| anyhow::anyhow!("`{}` is outside the current directory, which `check FILE...` treats as the repository", file.display()))?;
-    Ok(relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+    let full = file
+        .canonicalize()
+        .with_context(|| format!("cannot open `{}`", file.display()))?;
+    let relative = full.strip_prefix(&cwd).map_err(|_| {
+        anyhow::anyhow!(
+            "`{}` is outside the current directory, which `check FILE...` treats as the repository",
+            file.display()
+        )
+    })?;
+    Ok(relative
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/"))
 }
 
 /// `check`: everything left to migrate, or with `only`, what lies in those files.
@@ -615,7 +633,9 @@ fn check_command(planned: &[Planned], only: Option<&BTreeSet<String>>, out: &mut
     if let Some(only) = only {
         lines.retain(|(file, ..)| only.contains(file));
         warnings.retain(|(file, ..)| only.contains(file));
-        failed = warnings.iter().any(|(_, _, text)| text.starts_with("error:"));
+        failed = warnings
+            .iter()
+            .any(|(_, _, text)| text.starts_with("error:"));
     }
     let pending = !lines.is_empty();
     lines.extend(warnings);

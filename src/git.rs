@@ -155,7 +155,7 @@ impl Repo {
                 if target != Some(head.id()) {
                     bail!(
                         "branch `{branch}` already exists and points at {} rather than HEAD ({}); delete or rename it, or choose another --topic",
-                        target.map_or_else(|| "nothing".to_owned(), |oid| short(oid)),
+                        target.map_or_else(|| "nothing".to_owned(), short),
                         short(head.id())
                     );
                 }
@@ -274,8 +274,7 @@ pub fn change_id(
         ident(author),
         ident(committer)
     ));
-    let oid =
-        Oid::hash_object(ObjectType::Commit, input.as_bytes()).unwrap_or_else(|_| Oid::ZERO_SHA1);
+    let oid = Oid::hash_object(ObjectType::Commit, input.as_bytes()).unwrap_or(Oid::ZERO_SHA1);
     format!("I{oid}")
 }
 

@@ -987,6 +987,8 @@ fn scan_references(
         }
         let text = match source.read(path) {
             Ok(text) => text,
+            // Only the catch-all dialect wanted it: a binary or huge file is simply not text.
+            Err(_) if candidates.iter().all(|dialect| dialect.name() == "other") => continue,
             Err(problem) => {
                 plan.diagnostics.push(Diagnostic::warning(
                     path,

@@ -166,11 +166,13 @@ pub fn parse_map_file(text: &str) -> Result<BTreeMap<String, AppTarget>, Vec<(us
     }
 }
 
+/// The first line of a printed map, by which a map kept in a repository is recognised.
+pub const MAP_HEADER: &str =
+    "# Which module replaces which PBR wsgi script; read by `wsgi-migrate --map FILE`.";
+
 /// The map as TOML that [`parse_map_file`] reads back.
 pub fn to_toml(entries: &BTreeMap<String, MapEntry>) -> String {
-    let mut out = String::from(
-        "# Which module replaces which PBR wsgi script; read by `wsgi-migrate --map FILE`.\n[scripts]\n",
-    );
+    let mut out = format!("{MAP_HEADER}\n[scripts]\n");
     for (script, entry) in entries {
         let _ = writeln!(out, "{script} = \"{}\"", entry.target.spec());
     }

@@ -19,12 +19,17 @@ use crate::support::{
 };
 
 /// Guards against a broken glob passing with no case at all.
-const MIN_CASES: usize = 8;
+const MIN_CASES: usize = 30;
 
 #[test]
 fn fixtures() {
     let cases = cases();
-    assert!(cases.len() >= MIN_CASES, "only {} cases found", cases.len());
+    let filtered = std::env::var("CASES").is_ok();
+    assert!(
+        filtered || cases.len() >= MIN_CASES,
+        "only {} cases found",
+        cases.len()
+    );
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|case| {

@@ -3,7 +3,7 @@ mod apply;
 mod cli;
 mod fixtures;
 mod git;
-mod pre_commit;
 mod ini_differential;
+mod pre_commit;
 mod python_imports;
 mod support;

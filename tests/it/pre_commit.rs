@@ -39,12 +39,29 @@ fn hooks_fail_then_migrate_then_pass() {
 
     let check = pre_commit(dir, &["run", "wsgi-migrate-check", "--all-files"]);
     assert_eq!(check.status.code(), Some(1), "{}", describe(&check));
-    assert!(stdout(&check).contains("setup.cfg:49: `glance-wsgi-api` is a wsgi_scripts entry point"), "{}", describe(&check));
+    assert!(
+        stdout(&check).contains("setup.cfg:49: `glance-wsgi-api` is a wsgi_scripts entry point"),
+        "{}",
+        describe(&check)
+    );
 
     let fix = pre_commit(dir, &["run", "wsgi-migrate", "--all-files"]);
-    assert_eq!(fix.status.code(), Some(1), "the fix hook must fail when it changed files: {}", describe(&fix));
-    assert!(dir.join("glance/wsgi/api.py").exists(), "{}", describe(&fix));
-    assert!(fs::read_to_string(dir.join("httpd/glance-api-uwsgi.ini")).unwrap().contains("module = glance.wsgi.api:application"));
+    assert_eq!(
+        fix.status.code(),
+        Some(1),
+        "the fix hook must fail when it changed files: {}",
+        describe(&fix)
+    );
+    assert!(
+        dir.join("glance/wsgi/api.py").exists(),
+        "{}",
+        describe(&fix)
+    );
+    assert!(
+        fs::read_to_string(dir.join("httpd/glance-api-uwsgi.ini"))
+            .unwrap()
+            .contains("module = glance.wsgi.api:application")
+    );
 
     git(dir, &["add", "-A"]);
     let again = pre_commit(dir, &["run", "--all-files"]);
@@ -55,7 +72,14 @@ fn hooks_fail_then_migrate_then_pass() {
 fn check_reports_only_the_files_it_is_given() {
     let repo = git_repository(&support::testdata().join("corpus-glance/before"));
     let binary = env!("CARGO_BIN_EXE_wsgi-migrate");
-    let run = |files: &[&str]| Command::new(binary).arg("check").args(files).current_dir(repo.path()).output().unwrap();
+    let run = |files: &[&str]| {
+        Command::new(binary)
+            .arg("check")
+            .args(files)
+            .current_dir(repo.path())
+            .output()
+            .unwrap()
+    };
     let ini_only = run(&["httpd/glance-api-uwsgi.ini"]);
     assert_eq!(ini_only.status.code(), Some(1), "{}", describe(&ini_only));
     assert_eq!(
@@ -72,8 +96,14 @@ fn check_reports_only_the_files_it_is_given() {
 #[test]
 fn the_published_hook_manifest_is_valid() {
     let manifest = support::manifest_dir().join(".pre-commit-hooks.yaml");
-    let output = pre_commit(&support::manifest_dir(), &["validate-manifest", manifest.to_str().unwrap()]);
+    let output = pre_commit(
+        &support::manifest_dir(),
+        &["validate-manifest", manifest.to_str().unwrap()],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let text = fs::read_to_string(manifest).unwrap();
-    assert!(text.contains("entry: wsgi-migrate check") && text.contains("entry: wsgi-migrate apply --pre-commit"));
+    assert!(
+        text.contains("entry: wsgi-migrate check")
+            && text.contains("entry: wsgi-migrate apply --pre-commit")
+    );
 }
