@@ -273,7 +273,8 @@ impl ScriptMap {
     }
 
     /// Every mention of a script name in `text` that stands as a whole name: not part of a
-    /// longer name (`nova-api` inside `nova-api-wsgi`) nor followed by an extension.
+    /// longer name (`nova-api` inside `nova-api-wsgi`), not followed by an extension, and not a
+    /// directory (`/etc/kolla/aodh-api/`).
     pub fn mentions<'m>(&'m self, text: &str) -> Vec<Mention<'m>> {
         let Some(matcher) = &self.matcher else {
             return Vec::new();
@@ -293,6 +294,8 @@ impl ScriptMap {
                     Some(b'.') => !bytes
                         .get(found.end() + 1)
                         .is_some_and(|next| next.is_ascii_alphanumeric()),
+                    // `.../aodh-api/conf` is a directory named after a service, not the script.
+                    Some(b'/') => false,
                     Some(byte) => !is_name_byte(*byte),
                 };
                 before_ok && after_ok
@@ -349,6 +352,20 @@ pub fn path_start(text: &str, mention_start: usize) -> usize {
         at -= 1;
     }
     at
+}
+
+/// Whether the mention at `range` stands alone, with no directory before it, not inside a
+/// `$(which ...)` lookup and not run as a command with options after it: then it names a
+/// service, container, group or process after the script, which keeps its name, rather than
+/// the script file.
+pub fn is_bare_mention(text: &str, range: Range<usize>) -> bool {
+    let before = &text[..range.start];
+    let after = text[range.end..].trim_start_matches([' ', '\t']);
+    path_start(text, range.start) == range.start
+        && !["$(which ", "$(type -p ", "$(command -v "]
+            .iter()
+            .any(|lookup| before.ends_with(lookup))
+        && !(after.starts_with('-') && text[range.end..].starts_with([' ', '\t']))
 }
 
 /// Whether the token from `start` to the mention is a directory path leading to the script (or

@@ -82,13 +82,14 @@ impl Dialect for Other {
                         format!("a Python comment or docstring names `{script}` without a path; prose needs no change"),
                     );
                 }
-                // In code, a bare name is almost always a service or application name
-                // (`_App('placement-api')`), and reporting every one would bury the real paths.
-                if !is_path && language == Some("Python") {
+                // A bare name is almost always a service, container, group or application named
+                // after the script (`_App('placement-api')`, an inventory group); reporting every
+                // one would bury the real paths, which are reported.
+                if !is_path && crate::dialect::is_bare_mention(text, mention.range.clone()) {
                     return Finding::ok(
                         start,
                         script,
-                        format!("Python code names `{script}` without a path, as a service or application name; a path to the script would be reported"),
+                        format!("`{script}` here names a service, container, group or process, not the script file; a path to the script would be reported"),
                     );
                 }
                 Finding::manual(start, script, message(map, script, is_path, language))
@@ -201,7 +202,13 @@ mod tests {
             findings[0].message,
             "mentions the `nova-api-wsgi` script: where this loads or copies the script, use the module `nova.wsgi.osapi_compute:application` instead (uWSGI `module`, gunicorn `nova.wsgi.osapi_compute:application`, mod_wsgi a shim file)"
         );
-        assert!(findings[1].message.contains("if this refers to the script"));
+        assert_eq!(
+            findings[1].action,
+            Action::Ok,
+            "a program name, not the script"
+        );
+        let findings = scan("run.cfg", "exec nova-api-wsgi --port 8774\n");
+        assert_eq!(findings[0].action, Action::Manual, "run as a command");
     }
 
     #[test]

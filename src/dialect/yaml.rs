@@ -29,7 +29,7 @@
 use std::ops::Range;
 
 use crate::dialect::{
-    Action, Context, Dialect, Finding, GLANCE_WARNING, ScriptMap, is_path_prefix,
+    Action, Context, Dialect, Finding, GLANCE_WARNING, ScriptMap, is_bare_mention, is_path_prefix,
 };
 use crate::edit::Edit;
 use crate::text;
@@ -173,6 +173,10 @@ impl Dialect for Yaml {
                     .is_some_and(|value| contains(&value.inner, &mention.range))
             });
             let Some(entry) = entry else {
+                if is_bare_mention(text, mention.range.clone()) {
+                    findings.push(Finding::ok(at, script, bare_name_message(script)));
+                    continue;
+                }
                 findings.push(Finding::manual(
                     at,
                     script,
@@ -190,6 +194,14 @@ impl Dialect for Yaml {
         }
         findings
     }
+}
+
+/// The message for a name that is not a path: a service, container, group or process named after
+/// the script.
+fn bare_name_message(script: &str) -> String {
+    format!(
+        "`{script}` here names a service, container, group or process, not the script file; names are kept"
+    )
 }
 
 impl Yaml {
@@ -250,6 +262,13 @@ impl Yaml {
                         "`{key}` names a service or process after `{script}`, not the script file; names are kept"
                     ),
                 );
+            }
+            // Container images (`kolla/aodh-api`) and bare names are named after services.
+            _ if is_bare_mention(text, mention.clone())
+                || key == "image"
+                || key.ends_with("_image") =>
+            {
+                return Finding::ok(at, script, bare_name_message(script));
             }
             _ => {
                 return Finding::manual(
