@@ -19,6 +19,7 @@ use crate::dialect::Action;
 use crate::plan::{self, EntryStatus, FileChange, Options, Plan, PlannedEntryPoint, Reference};
 use crate::render::{self, Paths, Style};
 use crate::script_map::{self, MapEntry, MapSource};
+use crate::verify;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Parser)]
@@ -64,6 +65,24 @@ pub enum Command {
     Check {
         #[command(flatten)]
         common: Common,
+    },
+    /// Import every module the project exposes and check its `application`; optionally serve it.
+    Verify {
+        /// The project (or tree of projects) to verify.
+        #[arg(default_value = ".")]
+        project: PathBuf,
+        /// The Python interpreter to import the modules with.
+        #[arg(long, default_value = "python3")]
+        python: String,
+        /// Also serve each module with this server on a unix socket and send it a GET.
+        #[arg(long, value_enum)]
+        serve: Option<ServeWith>,
+        /// With `--serve uwsgi`, start uWSGI from this ini file (a rewritten config).
+        #[arg(long, value_name = "INI", requires = "serve")]
+        config: Option<PathBuf>,
+        /// The path of the GET request.
+        #[arg(long = "path", default_value = "/")]
+        request_path: String,
     },
     /// Print the script-to-module map the other commands use, as TOML for --map or as JSON.
     Map {
@@ -111,6 +130,12 @@ pub struct ApplyArgs {
     /// anything was written (pre-commit does not notice files a hook creates).
     #[arg(long)]
     pub pre_commit: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServeWith {
+    Gunicorn,
+    Uwsgi,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -332,6 +357,20 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
                 }
                 code
             }
+            Command::Verify {
+                project,
+                python,
+                serve,
+                config,
+                request_path,
+            } => verify_command(
+                project,
+                python,
+                *serve,
+                config.as_deref(),
+                request_path,
+                &mut out,
+            )?,
             Command::Check { common } => {
                 // pre-commit passes the changed files: plan the repository around them, then
                 // report only what lies inside them.
@@ -546,6 +585,91 @@ fn apply_command(
     } else {
         0
     })
+}
+
+/// `verify`: exit 0 when every exposed module imports and (with a server) answers, 1 otherwise.
+fn verify_command(
+    project: &std::path::Path,
+    python: &str,
+    serve: Option<ServeWith>,
+    config: Option<&std::path::Path>,
+    request_path: &str,
+    out: &mut String,
+) -> anyhow::Result<u8> {
+    let workspace = Workspace::open(project)?;
+    let options = Options {
+        release_notes: plan::ReleaseNotes::Off,
+        ..Options::default()
+    };
+    let plan = plan::build(&workspace, &options);
+    let modules = plan::exposed_modules(&workspace, &plan);
+    for entry in plan
+        .entry_points
+        .iter()
+        .filter(|entry| entry.status == EntryStatus::Generate)
+    {
+        out.push_str(&format!(
+            "{}:{}: `{}` has no module yet; `wsgi-migrate apply` generates `{}`\n",
+            entry.file,
+            entry.line,
+            entry.script,
+            entry.module.as_deref().unwrap_or_default()
+        ));
+    }
+    if modules.is_empty() {
+        anyhow::bail!(
+            "`{}` exposes no WSGI module to verify (run `wsgi-migrate apply` first)",
+            project.display()
+        );
+    }
+    verify::handle_interrupts();
+    let server = serve.map(|serve| match serve {
+        ServeWith::Gunicorn => verify::Server::Gunicorn,
+        ServeWith::Uwsgi => verify::Server::Uwsgi,
+    });
+    let mut failures = 0;
+    let mut report = |check: verify::Check, out: &mut String| {
+        failures += usize::from(!check.ok);
+        out.push_str(&format!(
+            "{} {}: {}\n",
+            if check.ok { "ok  " } else { "FAIL" },
+            check.module,
+            check.detail
+        ));
+        check.ok
+    };
+    let config =
+        config.map(|config| std::path::absolute(config).unwrap_or_else(|_| config.to_path_buf()));
+    // The modules are imported from their project directory, so a relative interpreter path
+    // must not be resolved from there.
+    let python = if python.contains('/') {
+        std::path::absolute(python)
+            .map_or_else(|_| python.to_owned(), |path| path.display().to_string())
+    } else {
+        python.to_owned()
+    };
+    let mut served_config = false;
+    for exposed in &modules {
+        let request = verify::Request {
+            python: python.clone(),
+            project: project.join(&exposed.import_dir),
+            server,
+            config: config.clone(),
+            path: request_path.to_owned(),
+        };
+        let imported = report(verify::import_check(&request, &exposed.module)?, out);
+        // A config file names one application: it is served once, for the first module.
+        if server.is_some() && imported && !served_config {
+            report(verify::serve_check(&request, &exposed.module)?, out);
+            served_config = config.is_some();
+        }
+    }
+    out.push_str(&format!(
+        "wsgi-migrate: {} verified, {} failed\n",
+        render::count(modules.len(), "module"),
+        failures
+    ));
+    Ok(u8::from(failures > 0))
 }
 
 /// `file` relative to the current directory, `/`-separated, as the plan names files.

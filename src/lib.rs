@@ -25,4 +25,5 @@ pub mod script_map;
 pub mod shell;
 pub mod sphinx;
 pub mod text;
+pub mod verify;
 pub mod workspace;

@@ -942,6 +942,19 @@ fn remove_declarations(
 /// The scripts that modules this tool generated earlier say they replace (their docstring
 /// names them), with the module: after a migration the references left behind can still be found.
 fn generated_modules(source: &dyn Source) -> Vec<(String, String)> {
+    generated_module_files(source)
+        .into_iter()
+        .flat_map(|(_, module, scripts)| {
+            scripts
+                .into_iter()
+                .map(move |script| (script, module.clone()))
+        })
+        .collect()
+}
+
+/// Every module this tool generated in the tree: its path, its dotted name and the scripts it
+/// replaces.
+fn generated_module_files(source: &dyn Source) -> Vec<(String, String, Vec<String>)> {
     let mut found = Vec::new();
     for path in source.files() {
         let parts: Vec<&str> = path.split('/').collect();
@@ -957,11 +970,52 @@ fn generated_modules(source: &dyn Source) -> Vec<(String, String)> {
         let Ok(text) = source.read(path) else {
             continue;
         };
-        for script in scaffold::replaced_scripts(&text) {
-            found.push((script, format!("{package}.wsgi.{server}")));
+        let scripts = scaffold::replaced_scripts(&text);
+        if !scripts.is_empty() {
+            found.push((path.clone(), format!("{package}.wsgi.{server}"), scripts));
         }
     }
     found
+}
+
+/// A module a project exposes, and the directory to import it from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExposedModule {
+    pub module: String,
+    /// The directory holding the top-level package, relative to the root (`""` for the root).
+    pub import_dir: String,
+}
+
+/// The modules that exist in the tree and expose `application`: those this tool generated and
+/// those an entry point is already migrated to. Modules the plan has yet to generate are not
+/// among them.
+pub fn exposed_modules(source: &dyn Source, plan: &Plan) -> Vec<ExposedModule> {
+    let import_dir = |path: &str, module: &str| {
+        // `a/b/nova/wsgi/api.py` holding `nova.wsgi.api` is imported from `a/b`.
+        let depth = module.split('.').count();
+        let parts: Vec<&str> = path.split('/').collect();
+        parts[..parts.len().saturating_sub(depth)].join("/")
+    };
+    let mut modules: BTreeSet<ExposedModule> = generated_module_files(source)
+        .into_iter()
+        .map(|(path, module, _)| ExposedModule {
+            import_dir: import_dir(&path, &module),
+            module,
+        })
+        .collect();
+    for entry in plan
+        .entry_points
+        .iter()
+        .filter(|entry| entry.status == EntryStatus::Migrated)
+    {
+        if let (Some(module), Some(path)) = (&entry.module, &entry.path) {
+            modules.insert(ExposedModule {
+                import_dir: import_dir(path, module),
+                module: module.clone(),
+            });
+        }
+    }
+    modules.into_iter().collect()
 }
 
 /// A comment marking a line (or the line below it) to be left alone.
