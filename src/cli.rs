@@ -20,7 +20,7 @@ use crate::plan::{self, EntryStatus, FileChange, Options, Plan, PlannedEntryPoin
 use crate::render::{self, Paths, Style};
 use crate::script_map::{self, MapEntry, MapSource};
 use crate::verify;
-use crate::workspace::Workspace;
+use crate::workspace::{self, Workspace};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -345,6 +345,24 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
                     plan::ReleaseNotes::Split
                 } else {
                     plan::ReleaseNotes::Combined
+                };
+                // Held from planning to writing, so that a concurrent run waits, then plans
+                // from what this one wrote.
+                let _locks = if apply.dry_run {
+                    Vec::new()
+                } else {
+                    // Always in one order, so that two runs over the same roots cannot deadlock.
+                    let mut roots: Vec<PathBuf> = common
+                        .paths
+                        .iter()
+                        .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
+                        .collect();
+                    roots.sort();
+                    roots.dedup();
+                    roots
+                        .iter()
+                        .map(|root| workspace::lock(root))
+                        .collect::<anyhow::Result<Vec<_>>>()?
                 };
                 let planned = plan_all(common, notes)?;
                 let mut report = String::new();

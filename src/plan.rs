@@ -1125,3 +1125,100 @@ fn scan_references(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree in memory, where any file can be made unreadable.
+    struct Memory {
+        files: BTreeSet<String>,
+        dirs: BTreeSet<String>,
+        texts: BTreeMap<String, Result<String, String>>,
+    }
+
+    impl Memory {
+        fn new(files: &[(&str, Result<&str, &str>)]) -> Memory {
+            let mut memory = Memory {
+                files: BTreeSet::new(),
+                dirs: BTreeSet::new(),
+                texts: BTreeMap::new(),
+            };
+            for (path, text) in files {
+                memory.files.insert((*path).to_owned());
+                memory.texts.insert(
+                    (*path).to_owned(),
+                    text.map(str::to_owned).map_err(str::to_owned),
+                );
+                let mut dir = parent(path);
+                while !dir.is_empty() {
+                    memory.dirs.insert(dir.to_owned());
+                    dir = parent(dir);
+                }
+            }
+            memory
+        }
+    }
+
+    impl Source for Memory {
+        fn files(&self) -> &BTreeSet<String> {
+            &self.files
+        }
+
+        fn is_dir(&self, path: &str) -> bool {
+            self.dirs.contains(path)
+        }
+
+        fn read(&self, path: &str) -> Result<String, String> {
+            self.texts
+                .get(path)
+                .cloned()
+                .unwrap_or_else(|| Err("no such file".to_owned()))
+        }
+    }
+
+    #[test]
+    fn unreadable_files_are_warnings_and_the_scan_goes_on() {
+        let tree = Memory::new(&[
+            (
+                "setup.cfg",
+                Ok("[entry_points]\nwsgi_scripts =\n    toy-api = toy.app:init\n"),
+            ),
+            ("toy/__init__.py", Ok("")),
+            ("toy/app.py", Ok("def init():\n    pass\n")),
+            ("etc/locked.ini", Err("Permission denied (os error 13)")),
+            (
+                "etc/uwsgi.ini",
+                Ok("[uwsgi]\nwsgi-file = /usr/bin/toy-api\n"),
+            ),
+        ]);
+        let plan = build(&tree, &Options::default());
+        let warning = plan
+            .diagnostics
+            .iter()
+            .find(|diagnostic| diagnostic.file == "etc/locked.ini")
+            .expect("a warning");
+        assert_eq!(warning.severity, crate::diagnostic::Severity::Warning);
+        assert_eq!(warning.message, "not read: Permission denied (os error 13)");
+        assert!(!plan.has_errors());
+        assert_eq!(plan.references.len(), 1);
+        assert_eq!(plan.references[0].file, "etc/uwsgi.ini");
+        assert!(
+            plan.changes
+                .iter()
+                .any(|change| change.path() == "toy/wsgi/api.py")
+        );
+    }
+
+    #[test]
+    fn an_unreadable_setup_cfg_is_a_warning_not_a_migration() {
+        let tree = Memory::new(&[
+            ("setup.cfg", Err("Permission denied (os error 13)")),
+            ("toy/__init__.py", Ok("")),
+        ]);
+        let plan = build(&tree, &Options::default());
+        assert_eq!(plan.diagnostics.len(), 1);
+        assert_eq!(plan.diagnostics[0].file, "setup.cfg");
+        assert!(plan.changes.is_empty() && plan.entry_points.is_empty());
+    }
+}

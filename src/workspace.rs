@@ -105,6 +105,19 @@ impl Workspace {
     }
 }
 
+/// Hold an exclusive lock on the directory `root` until the returned handle is dropped, waiting
+/// for another `wsgi-migrate apply` that holds it. Two runs on one tree then never interleave:
+/// the second plans from what the first wrote. The lock is advisory (`flock`), so it leaves no
+/// file behind and dies with the process.
+pub fn lock(root: &Path) -> anyhow::Result<std::fs::File> {
+    let directory =
+        std::fs::File::open(root).with_context(|| format!("cannot open `{}`", root.display()))?;
+    directory
+        .lock()
+        .with_context(|| format!("cannot lock `{}`", root.display()))?;
+    Ok(directory)
+}
+
 fn is_skipped_dir(name: &str) -> bool {
     SKIPPED_DIRS.contains(&name) || name.ends_with(".egg-info")
 }

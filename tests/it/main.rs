@@ -3,6 +3,7 @@ mod apply;
 mod cli;
 mod fixtures;
 mod git;
+mod hardening;
 mod ini_differential;
 mod pre_commit;
 mod python_imports;

@@ -71,7 +71,15 @@ fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Option<Vec<u8>>>) 
     }
     for entry in entries {
         let path = entry.path();
-        if entry.file_type().unwrap().is_dir() {
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            // A link is compared by where it points, never followed.
+            let target = fs::read_link(&path).unwrap();
+            files.insert(
+                relative(root, &path),
+                Some(format!("-> {}", target.display()).into_bytes()),
+            );
+        } else if kind.is_dir() {
             walk(root, &path, files);
         } else {
             files.insert(relative(root, &path), Some(fs::read(&path).unwrap()));
