@@ -29,8 +29,13 @@ pub trait Source: Sync {
     /// Every file the walk found, sorted.
     fn files(&self) -> &BTreeSet<String>;
     fn is_dir(&self, path: &str) -> bool;
-    /// The file's text, or why it cannot be had (not UTF-8, unreadable, too large).
-    fn read(&self, path: &str) -> Result<String, String>;
+    /// The file's bytes, or why they cannot be had (unreadable, too large, not a regular file).
+    fn read_bytes(&self, path: &str) -> Result<Vec<u8>, String>;
+
+    /// The file's text, or why it cannot be had (also: not UTF-8).
+    fn read(&self, path: &str) -> Result<String, String> {
+        String::from_utf8(self.read_bytes(path)?).map_err(|_| "not UTF-8 text".to_owned())
+    }
 }
 
 /// Choices that change what the plan does, from flags or the project's configuration.
@@ -1023,6 +1028,119 @@ const IGNORE: &str = "wsgi-migrate: ignore";
 /// A comment marking a whole file to be left alone.
 const SKIP_FILE: &str = "wsgi-migrate: skip-file";
 
+/// A file worth scanning: its path, the dialect that reads it, its text.
+type Candidate<'s> = (&'s String, &'static dyn dialect::Dialect, String);
+
+/// Read every file a dialect claims, in parallel, and keep those that mention a script or a
+/// dialect's keyword: a literal search over the bytes first (as ripgrep does), and UTF-8
+/// decoding and dialect detection only for the few files it matches. Files are kept in path
+/// order, so the result does not depend on scheduling.
+fn read_candidates<'s>(
+    source: &'s dyn Source,
+    map: &ScriptMap,
+) -> (Vec<Candidate<'s>>, Vec<Diagnostic>) {
+    let paths: Vec<&String> = source.files().iter().collect();
+    let keywords: Vec<&'static str> = dialect::DIALECTS
+        .iter()
+        .flat_map(|dialect| dialect.keywords().iter().copied())
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .clamp(1, 16);
+    let results: Vec<Vec<(usize, Result<Candidate<'s>, Diagnostic>)>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut found = Vec::new();
+                        loop {
+                            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(path) = paths.get(index) else { break };
+                            if let Some(result) = read_candidate(source, map, &keywords, path) {
+                                found.push((index, result));
+                            }
+                        }
+                        found
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|handle| handle.join().ok())
+                .collect()
+        });
+    let mut results: Vec<(usize, Result<Candidate<'s>, Diagnostic>)> =
+        results.into_iter().flatten().collect();
+    results.sort_by_key(|(index, _)| *index);
+    let mut candidates = Vec::new();
+    let mut warnings = Vec::new();
+    for (_, result) in results {
+        match result {
+            Ok(candidate) => candidates.push(candidate),
+            Err(warning) => warnings.push(warning),
+        }
+    }
+    (candidates, warnings)
+}
+
+/// How much of a file is searched for a NUL byte to call it binary, as ripgrep does.
+const BINARY_SNIFF: usize = 8 * 1024;
+
+fn read_candidate<'s>(
+    source: &dyn Source,
+    map: &ScriptMap,
+    keywords: &[&str],
+    path: &'s String,
+) -> Option<Result<Candidate<'s>, Diagnostic>> {
+    let candidates = dialect::candidates(path);
+    if candidates.is_empty() {
+        return None;
+    }
+    // Only the catch-all dialect wanted it: a binary or huge file is simply not text.
+    let only_other = candidates.iter().all(|dialect| dialect.name() == "other");
+    let bytes = match source.read_bytes(path) {
+        Ok(bytes) => bytes,
+        Err(_) if only_other => return None,
+        Err(problem) => {
+            return Some(Err(Diagnostic::warning(
+                path,
+                None,
+                format!("not read: {problem}"),
+            )));
+        }
+    };
+    if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some() {
+        return None;
+    }
+    let mentioned = map.is_mentioned(&bytes)
+        || keywords
+            .iter()
+            .any(|keyword| memchr::memmem::find(&bytes, keyword.as_bytes()).is_some());
+    if !mentioned {
+        return None;
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) if only_other => return None,
+        Err(_) => {
+            return Some(Err(Diagnostic::warning(
+                path,
+                None,
+                "not read: not UTF-8 text",
+            )));
+        }
+    };
+    // The modules this tool generated name the scripts they replace, on purpose.
+    if path.ends_with(".py") && !scaffold::replaced_scripts(&text).is_empty() {
+        return None;
+    }
+    let dialect = candidates
+        .into_iter()
+        .find(|dialect| dialect.accepts(&text))?;
+    Some(Ok((path, dialect, text)))
+}
+
 /// Find every reference in the files the dialects claim.
 fn scan_references(
     source: &dyn Source,
@@ -1033,39 +1151,8 @@ fn scan_references(
     if map.is_empty() {
         return;
     }
-    let mut texts: Vec<(&String, &'static dyn dialect::Dialect, String)> = Vec::new();
-    for path in source.files() {
-        let candidates = dialect::candidates(path);
-        if candidates.is_empty() {
-            continue;
-        }
-        let text = match source.read(path) {
-            Ok(text) => text,
-            // Only the catch-all dialect wanted it: a binary or huge file is simply not text.
-            Err(_) if candidates.iter().all(|dialect| dialect.name() == "other") => continue,
-            Err(problem) => {
-                plan.diagnostics.push(Diagnostic::warning(
-                    path,
-                    None,
-                    format!("not read: {problem}"),
-                ));
-                continue;
-            }
-        };
-        // The modules this tool generated name the scripts they replace, on purpose.
-        if path.ends_with(".py") && !scaffold::replaced_scripts(&text).is_empty() {
-            continue;
-        }
-        let Some(dialect) = candidates
-            .into_iter()
-            .find(|dialect| dialect.accepts(&text))
-        else {
-            continue;
-        };
-        if map.prefilter(&text, dialect.keywords()) {
-            texts.push((path, dialect, text));
-        }
-    }
+    let (texts, warnings) = read_candidates(source, map);
+    plan.diagnostics.extend(warnings);
     let mut context = Context::default();
     for (path, dialect, text) in &texts {
         dialect.collect(path, text, map, &mut context);
@@ -1169,11 +1256,13 @@ mod tests {
             self.dirs.contains(path)
         }
 
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.texts
+        fn read_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+            let text = self
+                .texts
                 .get(path)
                 .cloned()
-                .unwrap_or_else(|| Err("no such file".to_owned()))
+                .unwrap_or_else(|| Err("no such file".to_owned()));
+            text.map(String::into_bytes)
         }
     }
 

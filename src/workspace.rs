@@ -141,7 +141,7 @@ impl Source for Workspace {
         self.dirs.contains(path)
     }
 
-    fn read(&self, path: &str) -> Result<String, String> {
+    fn read_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
         let full = self.root.join(path);
         let metadata = std::fs::symlink_metadata(&full).map_err(|error| error.to_string())?;
         if !metadata.is_file() {
@@ -150,7 +150,6 @@ impl Source for Workspace {
         if metadata.len() > MAX_FILE_SIZE {
             return Err(format!("larger than {} MiB", MAX_FILE_SIZE / (1024 * 1024)));
         }
-        let bytes = std::fs::read(&full).map_err(|error| error.to_string())?;
-        String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
+        std::fs::read(&full).map_err(|error| error.to_string())
     }
 }

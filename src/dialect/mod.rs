@@ -307,13 +307,11 @@ impl ScriptMap {
             .collect()
     }
 
-    /// Whether `text` could hold anything a dialect with `keywords` would report.
-    pub fn prefilter(&self, text: &str, keywords: &[&str]) -> bool {
-        keywords.iter().any(|keyword| text.contains(keyword))
-            || self
-                .matcher
-                .as_ref()
-                .is_some_and(|matcher| matcher.is_match(text))
+    /// Whether `bytes` hold any script name at all: the cheap test before a file is decoded.
+    pub fn is_mentioned(&self, bytes: &[u8]) -> bool {
+        self.matcher
+            .as_ref()
+            .is_some_and(|matcher| matcher.is_match(bytes))
     }
 }
 
