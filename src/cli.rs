@@ -614,6 +614,9 @@ fn verify_command(
     request_path: &str,
     out: &mut String,
 ) -> anyhow::Result<u8> {
+    // Servers start in the project directory and must not resolve a relative path from there.
+    let project = &std::path::absolute(project)
+        .with_context(|| format!("cannot resolve `{}`", project.display()))?;
     let workspace = Workspace::open(project)?;
     let options = Options {
         release_notes: plan::ReleaseNotes::Off,
@@ -666,7 +669,18 @@ fn verify_command(
     } else {
         python.to_owned()
     };
-    let mut served_config = false;
+    // A config file names one application; it is served once, as that module.
+    let config_module = match &config {
+        Some(config) => {
+            let text = std::fs::read_to_string(config)
+                .with_context(|| format!("cannot read `{}`", config.display()))?;
+            Some(
+                verify::config_module(&text)
+                    .with_context(|| format!("`{}` sets no uWSGI `module`", config.display()))?,
+            )
+        }
+        None => None,
+    };
     for exposed in &modules {
         let request = verify::Request {
             python: python.clone(),
@@ -676,11 +690,17 @@ fn verify_command(
             path: request_path.to_owned(),
         };
         let imported = report(verify::import_check(&request, &exposed.module)?, out);
-        // A config file names one application: it is served once, for the first module.
-        if server.is_some() && imported && !served_config {
+        let serves_this = config_module
+            .as_deref()
+            .is_none_or(|module| module == exposed.module);
+        if server.is_some() && imported && serves_this {
             report(verify::serve_check(&request, &exposed.module)?, out);
-            served_config = config.is_some();
         }
+    }
+    if let Some(module) =
+        config_module.filter(|module| !modules.iter().any(|exposed| &exposed.module == module))
+    {
+        anyhow::bail!("the config serves `{module}`, which the project does not expose");
     }
     out.push_str(&format!(
         "wsgi-migrate: {} verified, {} failed\n",

@@ -51,6 +51,35 @@ pub struct Check {
     pub detail: String,
 }
 
+/// The module a uWSGI ini file loads (`module` or its alias `wsgi` in `[uwsgi]`), without the
+/// `:application` attribute.
+pub fn config_module(ini: &str) -> Option<String> {
+    let mut in_uwsgi = false;
+    for line in ini.lines() {
+        let line = line.trim();
+        if let Some(section) = line
+            .strip_prefix('[')
+            .and_then(|rest| rest.strip_suffix(']'))
+        {
+            in_uwsgi = section == "uwsgi";
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if in_uwsgi && matches!(key.trim(), "module" | "wsgi") {
+            let value = value.trim();
+            return Some(
+                value
+                    .split_once(':')
+                    .map_or(value, |(module, _)| module)
+                    .to_owned(),
+            );
+        }
+    }
+    None
+}
+
 /// Install the handler that turns Ctrl-C and SIGTERM into a clean stop of any server started.
 pub fn handle_interrupts() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
@@ -333,5 +362,22 @@ fn wait(mut child: Child, timeout: Duration) -> anyhow::Result<()> {
             bail!("stopped after {} seconds", timeout.as_secs());
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn config_module_reads_the_uwsgi_section() {
+        let ini = "[other]\nmodule = x:y\n[uwsgi]\nhttp-socket = :80\nmodule = toy.wsgi.api:application\n";
+        assert_eq!(super::config_module(ini).as_deref(), Some("toy.wsgi.api"));
+        assert_eq!(
+            super::config_module("[uwsgi]\nwsgi = toy.wsgi.metadata\n").as_deref(),
+            Some("toy.wsgi.metadata")
+        );
+        assert_eq!(
+            super::config_module("[uwsgi]\nwsgi-file = /usr/bin/x\n"),
+            None
+        );
     }
 }
