@@ -32,6 +32,14 @@ pub trait Source: Sync {
     /// The file's bytes, or why they cannot be had (unreadable, too large, not a regular file).
     fn read_bytes(&self, path: &str) -> Result<Vec<u8>, String>;
 
+    /// The file's bytes unless it is binary (a NUL byte in its first [`BINARY_SNIFF`] bytes),
+    /// when it is `None`. A source may stop reading a binary file there.
+    fn read_text_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+        let bytes = self.read_bytes(path)?;
+        let binary = memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some();
+        Ok((!binary).then_some(bytes))
+    }
+
     /// The file's text, or why it cannot be had (also: not UTF-8).
     fn read(&self, path: &str) -> Result<String, String> {
         String::from_utf8(self.read_bytes(path)?).map_err(|_| "not UTF-8 text".to_owned())
@@ -1040,10 +1048,6 @@ fn read_candidates<'s>(
     map: &ScriptMap,
 ) -> (Vec<Candidate<'s>>, Vec<Diagnostic>) {
     let paths: Vec<&String> = source.files().iter().collect();
-    let keywords: Vec<&'static str> = dialect::DIALECTS
-        .iter()
-        .flat_map(|dialect| dialect.keywords().iter().copied())
-        .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map_or(2, usize::from)
@@ -1057,7 +1061,7 @@ fn read_candidates<'s>(
                         loop {
                             let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             let Some(path) = paths.get(index) else { break };
-                            if let Some(result) = read_candidate(source, map, &keywords, path) {
+                            if let Some(result) = read_candidate(source, map, path) {
                                 found.push((index, result));
                             }
                         }
@@ -1085,12 +1089,11 @@ fn read_candidates<'s>(
 }
 
 /// How much of a file is searched for a NUL byte to call it binary, as ripgrep does.
-const BINARY_SNIFF: usize = 8 * 1024;
+pub const BINARY_SNIFF: usize = 8 * 1024;
 
 fn read_candidate<'s>(
     source: &dyn Source,
     map: &ScriptMap,
-    keywords: &[&str],
     path: &'s String,
 ) -> Option<Result<Candidate<'s>, Diagnostic>> {
     let candidates = dialect::candidates(path);
@@ -1099,8 +1102,9 @@ fn read_candidate<'s>(
     }
     // Only the catch-all dialect wanted it: a binary or huge file is simply not text.
     let only_other = candidates.iter().all(|dialect| dialect.name() == "other");
-    let bytes = match source.read_bytes(path) {
-        Ok(bytes) => bytes,
+    let bytes = match source.read_text_bytes(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return None,
         Err(_) if only_other => return None,
         Err(problem) => {
             return Some(Err(Diagnostic::warning(
@@ -1110,14 +1114,7 @@ fn read_candidate<'s>(
             )));
         }
     };
-    if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some() {
-        return None;
-    }
-    let mentioned = map.is_mentioned(&bytes)
-        || keywords
-            .iter()
-            .any(|keyword| memchr::memmem::find(&bytes, keyword.as_bytes()).is_some());
-    if !mentioned {
+    if !map.may_matter(&bytes) {
         return None;
     }
     let text = match String::from_utf8(bytes) {

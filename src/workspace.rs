@@ -12,7 +12,9 @@ use std::sync::Mutex;
 
 use anyhow::{Context as _, bail};
 
-use crate::plan::Source;
+use std::io::Read as _;
+
+use crate::plan::{BINARY_SNIFF, Source};
 
 /// Directory names never descended into.
 const SKIPPED_DIRS: &[&str] = &[
@@ -118,6 +120,27 @@ pub fn lock(root: &Path) -> anyhow::Result<std::fs::File> {
     Ok(directory)
 }
 
+impl Workspace {
+    /// Open a file of the tree for reading: never through a symbolic link (`O_NOFOLLOW`), only a
+    /// regular file, and not a huge one. One `open` and one `fstat` per file.
+    fn open_file(&self, path: &str) -> Result<std::fs::File, String> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .open(self.root.join(path))
+            .map_err(|error| error.to_string())?;
+        let metadata = file.metadata().map_err(|error| error.to_string())?;
+        if !metadata.is_file() {
+            return Err("not a regular file".to_owned());
+        }
+        if metadata.len() > MAX_FILE_SIZE {
+            return Err(format!("larger than {} MiB", MAX_FILE_SIZE / (1024 * 1024)));
+        }
+        Ok(file)
+    }
+}
+
 fn is_skipped_dir(name: &str) -> bool {
     SKIPPED_DIRS.contains(&name) || name.ends_with(".egg-info")
 }
@@ -142,14 +165,26 @@ impl Source for Workspace {
     }
 
     fn read_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
-        let full = self.root.join(path);
-        let metadata = std::fs::symlink_metadata(&full).map_err(|error| error.to_string())?;
-        if !metadata.is_file() {
-            return Err("not a regular file".to_owned());
+        let mut file = self.open_file(path)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|error| error.to_string())?;
+        Ok(bytes)
+    }
+
+    fn read_text_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+        let mut file = self.open_file(path)?;
+        // Read the head first: a binary file is recognised there and not read further.
+        let mut bytes = Vec::with_capacity(BINARY_SNIFF);
+        (&mut file)
+            .take(BINARY_SNIFF as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|error| error.to_string())?;
+        if memchr::memchr(0, &bytes).is_some() {
+            return Ok(None);
         }
-        if metadata.len() > MAX_FILE_SIZE {
-            return Err(format!("larger than {} MiB", MAX_FILE_SIZE / (1024 * 1024)));
-        }
-        std::fs::read(&full).map_err(|error| error.to_string())
+        file.read_to_end(&mut bytes)
+            .map_err(|error| error.to_string())?;
+        Ok(Some(bytes))
     }
 }

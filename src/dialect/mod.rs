@@ -19,6 +19,8 @@ pub mod packaging;
 pub mod puppet;
 pub mod shell_script;
 pub mod systemd;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod uwsgi_ini;
 pub mod uwsgi_json;
 pub mod uwsgi_xml;
@@ -211,6 +213,45 @@ pub struct ScriptMap {
     targets: BTreeMap<String, AppTarget>,
     matcher: Option<AhoCorasick>,
     names: Vec<String>,
+    /// Every name and every dialect keyword, for deciding whether a file is worth decoding.
+    prefilter: Prefilter,
+}
+
+/// A fast literal search for "does this file mention anything at all": SIMD Teddy for up to
+/// 64 needles (ripgrep's choice), an automaton beyond that. Unlike a leftmost-longest
+/// automaton its speed does not depend on the order of the needles.
+#[derive(Debug, Clone, Default)]
+struct Prefilter {
+    packed: Option<aho_corasick::packed::Searcher>,
+    automaton: Option<AhoCorasick>,
+}
+
+impl Prefilter {
+    fn new(needles: &[&str]) -> Prefilter {
+        if needles.is_empty() {
+            return Prefilter::default();
+        }
+        let packed = aho_corasick::packed::Config::new()
+            .builder()
+            .extend(needles)
+            .build();
+        let automaton = match packed {
+            Some(_) => None,
+            None => AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(needles)
+                .ok(),
+        };
+        Prefilter { packed, automaton }
+    }
+
+    fn is_match(&self, haystack: &[u8]) -> bool {
+        match (&self.packed, &self.automaton) {
+            (Some(packed), _) => packed.find(haystack).is_some(),
+            (None, Some(automaton)) => automaton.is_match(haystack),
+            (None, None) => false,
+        }
+    }
 }
 
 impl ScriptMap {
@@ -220,10 +261,16 @@ impl ScriptMap {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&names)
             .ok();
+        let keywords = DIALECTS
+            .iter()
+            .flat_map(|dialect| dialect.keywords().iter().copied());
+        let needles: Vec<&str> = names.iter().map(String::as_str).chain(keywords).collect();
+        let prefilter = Prefilter::new(&needles);
         ScriptMap {
             targets,
             matcher,
             names,
+            prefilter,
         }
     }
 
@@ -307,11 +354,10 @@ impl ScriptMap {
             .collect()
     }
 
-    /// Whether `bytes` hold any script name at all: the cheap test before a file is decoded.
-    pub fn is_mentioned(&self, bytes: &[u8]) -> bool {
-        self.matcher
-            .as_ref()
-            .is_some_and(|matcher| matcher.is_match(bytes))
+    /// Whether `bytes` hold any script name or dialect keyword at all: the cheap test that
+    /// decides whether a file is decoded and given to a dialect.
+    pub fn may_matter(&self, bytes: &[u8]) -> bool {
+        self.prefilter.is_match(bytes)
     }
 }
 
@@ -407,18 +453,12 @@ pub fn is_path_prefix(prefix: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn map(names: &[&str]) -> ScriptMap {
-        ScriptMap::from_modules(
-            names
-                .iter()
-                .map(|name| ((*name).to_owned(), "pkg.wsgi.api".to_owned()))
-                .collect(),
-        )
-    }
-
     #[test]
     fn mentions_are_whole_names() {
-        let map = map(&["nova-api", "nova-api-wsgi"]);
+        let map = testing::map(&[
+            ("nova-api", "pkg.wsgi.api"),
+            ("nova-api-wsgi", "pkg.wsgi.api"),
+        ]);
         let text = "nova-api-wsgi /usr/bin/nova-api nova-api-wsgi.conf my-nova-api x.nova-api nova-api-wsgi.";
         let found: Vec<_> = map
             .mentions(text)

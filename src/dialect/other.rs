@@ -23,6 +23,9 @@ use crate::script_map;
 pub struct Other;
 
 /// Read by the planner as project declarations, not as references.
+/// Git's own files, which name paths to ignore, not scripts to load.
+const GIT_FILES: [&str; 4] = [".gitignore", ".gitattributes", ".gitmodules", ".mailmap"];
+
 const PLANNER_FILES: [&str; 4] = [
     "setup.cfg",
     "setup.py",
@@ -49,6 +52,7 @@ impl Dialect for Other {
         let lower = name.to_ascii_lowercase();
         !path.split('/').any(|component| component == ".git")
             && !PLANNER_FILES.contains(&name)
+            && !GIT_FILES.contains(&name)
             && !BINARY.iter().any(|extension| lower.ends_with(extension))
     }
 
@@ -159,25 +163,14 @@ fn python_prose(text: &str) -> Vec<Range<usize>> {
 mod tests {
     use super::*;
     use crate::dialect::Action;
-    use std::collections::BTreeMap;
-
-    fn map() -> ScriptMap {
-        ScriptMap::from_modules(BTreeMap::from([
-            (
-                "keystone-wsgi-admin".to_owned(),
-                "keystone.wsgi.api".to_owned(),
-            ),
-            (
-                "nova-api-wsgi".to_owned(),
-                "nova.wsgi.osapi_compute".to_owned(),
-            ),
-        ]))
-    }
+    use crate::dialect::testing::{self, actions};
 
     fn scan(path: &str, text: &str) -> Vec<Finding> {
-        let findings = Other.scan(path, text, &map(), &Context::default());
-        assert!(findings.iter().all(|finding| finding.edits.is_empty()));
-        findings
+        let map = testing::map(&[
+            ("keystone-wsgi-admin", "keystone.wsgi.api"),
+            ("nova-api-wsgi", "nova.wsgi.osapi_compute"),
+        ]);
+        testing::report(&Other, path, text, &map)
     }
 
     #[test]
@@ -187,6 +180,7 @@ mod tests {
         assert!(!Other.claims(".git/config"));
         assert!(!Other.claims("sub/.git/HEAD"));
         assert!(!Other.claims("setup.cfg"));
+        assert!(!Other.claims("sub/.gitignore"));
         assert!(!Other.claims("doc/logo.PNG"));
         assert!(Other.accepts("text\r\n"));
         assert!(!Other.accepts("PK\u{0}\u{3}"));
@@ -228,10 +222,9 @@ mod tests {
             "nova/wsgi/osapi_compute.py",
             "\"\"\"WSGI application replacing the ``nova-api-wsgi`` script.\"\"\"\nx = '#' + 'nova-api-wsgi'  # nova-api-wsgi\n# see /usr/bin/nova-api-wsgi\n",
         );
-        let actions: Vec<Action> = findings.iter().map(|finding| finding.action).collect();
         // Docstring, code string, comment: names only; the commented path is still reported.
         assert_eq!(
-            actions,
+            actions(&findings),
             [Action::Ok, Action::Ok, Action::Ok, Action::Manual]
         );
     }
