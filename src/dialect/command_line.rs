@@ -1033,33 +1033,22 @@ pub fn found(findings: &[Finding]) -> BTreeSet<usize> {
 mod tests {
     use super::*;
     use crate::dialect::Action;
-    use crate::edit::apply_edits;
-    use std::collections::BTreeMap;
+    use crate::dialect::testing;
 
     fn map() -> ScriptMap {
-        ScriptMap::from_modules(BTreeMap::from([
-            (
-                "nova-api-wsgi".to_owned(),
-                "nova.wsgi.osapi_compute".to_owned(),
-            ),
-            (
-                "keystone-wsgi-public".to_owned(),
-                "keystone.wsgi.api".to_owned(),
-            ),
-            ("placement-api".to_owned(), "placement.wsgi.api".to_owned()),
-            ("glance-wsgi-api".to_owned(), "glance.wsgi.api".to_owned()),
-            ("cinder-wsgi".to_owned(), "cinder.wsgi.api".to_owned()),
-        ]))
+        testing::map(&[
+            ("nova-api-wsgi", "nova.wsgi.osapi_compute"),
+            ("keystone-wsgi-public", "keystone.wsgi.api"),
+            ("placement-api", "placement.wsgi.api"),
+            ("glance-wsgi-api", "glance.wsgi.api"),
+            ("cinder-wsgi", "cinder.wsgi.api"),
+        ])
     }
 
     fn run(text: &str) -> (String, Vec<Finding>) {
         let masked = mask_templates(text);
         let findings = scan_shell(text, &masked, 0..text.len(), &map());
-        let edits: Vec<Edit> = findings
-            .iter()
-            .flat_map(|finding| finding.edits.clone())
-            .collect();
-        (apply_edits(text, &edits).unwrap(), findings)
+        (testing::apply(text, &findings), findings)
     }
 
     fn rewritten(text: &str) -> String {
@@ -1193,9 +1182,8 @@ mod tests {
         assert_eq!(bodies.len(), 1);
         let mut findings = scan_shell(text, &masked, 0..text.len(), &map());
         findings.extend(scan_here_document(text, bodies[0].clone(), &map()));
-        let edits: Vec<Edit> = findings.iter().flat_map(|f| f.edits.clone()).collect();
         assert_eq!(
-            apply_edits(text, &edits).unwrap(),
+            testing::apply(text, &findings),
             "cat > /etc/uwsgi.ini <<'EOF'\n[uwsgi]\nmodule = nova.wsgi.osapi_compute:application\nprocname = don't nova-api-wsgi\nEOF\nuwsgi --module cinder.wsgi.api:application\n"
         );
         assert_eq!(findings.len(), 3);
@@ -1227,16 +1215,13 @@ mod tests {
                 (&crate::dialect::dockerfile::Dockerfile, "Dockerfile"),
             ];
             for (dialect, path) in dialects {
-                let context = crate::dialect::Context::default();
-                let findings = dialect.scan(path, &text, &map, &context);
+                let (after, findings) = testing::run(dialect, path, &text, &map);
                 let mut offsets: Vec<usize> = findings.iter().map(|f| f.offset).collect();
                 offsets.sort_unstable();
                 let mentions: Vec<usize> =
                     map.mentions(&text).iter().map(|m| m.range.start).collect();
                 proptest::prop_assert_eq!(&offsets, &mentions, "{} on {:?}", path, text);
-                let edits: Vec<Edit> = findings.iter().flat_map(|f| f.edits.clone()).collect();
-                let after = apply_edits(&text, &edits).unwrap();
-                let again = dialect.scan(path, &after, &map, &context);
+                let (_, again) = testing::run(dialect, path, &after, &map);
                 proptest::prop_assert!(
                     again.iter().all(|f| f.action != Action::Rewrite),
                     "{} on {:?} -> {:?}: {:?}", path, text, after, again

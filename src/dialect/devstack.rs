@@ -388,26 +388,15 @@ fn shift(edits: Vec<Edit>, by: usize) -> Vec<Edit> {
 mod tests {
     use super::*;
     use crate::dialect::Action;
-    use crate::edit::apply_edits;
-    use std::collections::BTreeMap;
-
-    fn map() -> ScriptMap {
-        ScriptMap::from_modules(BTreeMap::from([
-            ("heat-wsgi-api".to_owned(), "heat.wsgi.api".to_owned()),
-            ("glance-wsgi-api".to_owned(), "glance.wsgi.api".to_owned()),
-            ("octavia-wsgi".to_owned(), "octavia.wsgi.api".to_owned()),
-        ]))
-    }
+    use crate::dialect::testing;
 
     fn run(text: &str) -> (String, Vec<Finding>) {
-        let mut context = Context::default();
-        Devstack.collect("devstack/lib/x", text, &map(), &mut context);
-        let findings = Devstack.scan("devstack/lib/x", text, &map(), &context);
-        let edits: Vec<Edit> = findings
-            .iter()
-            .flat_map(|finding| finding.edits.clone())
-            .collect();
-        (apply_edits(text, &edits).unwrap(), findings)
+        let map = testing::map(&[
+            ("heat-wsgi-api", "heat.wsgi.api"),
+            ("glance-wsgi-api", "glance.wsgi.api"),
+            ("octavia-wsgi", "octavia.wsgi.api"),
+        ]);
+        testing::run(&Devstack, "devstack/lib/x", text, &map)
     }
 
     #[test]

@@ -363,31 +363,15 @@ fn move_backslash(masked: &mut String, line: &Line<'_>) {
 mod tests {
     use super::*;
     use crate::dialect::Action;
-    use crate::edit::{Edit, apply_edits};
-    use std::collections::BTreeMap;
-
-    fn map() -> ScriptMap {
-        ScriptMap::from_modules(BTreeMap::from([
-            (
-                "nova-api-wsgi".to_owned(),
-                "nova.wsgi.osapi_compute".to_owned(),
-            ),
-            ("cinder-wsgi".to_owned(), "cinder.wsgi.api".to_owned()),
-            ("placement-api".to_owned(), "placement.wsgi.api".to_owned()),
-        ]))
-    }
+    use crate::dialect::testing::{self, actions};
 
     fn run(text: &str) -> (String, Vec<Finding>) {
-        let findings = Dockerfile.scan("Dockerfile", text, &map(), &Context::default());
-        let edits: Vec<Edit> = findings
-            .iter()
-            .flat_map(|finding| finding.edits.clone())
-            .collect();
-        (apply_edits(text, &edits).unwrap(), findings)
-    }
-
-    fn actions(findings: &[Finding]) -> Vec<Action> {
-        findings.iter().map(|finding| finding.action).collect()
+        let map = testing::map(&[
+            ("nova-api-wsgi", "nova.wsgi.osapi_compute"),
+            ("cinder-wsgi", "cinder.wsgi.api"),
+            ("placement-api", "placement.wsgi.api"),
+        ]);
+        testing::run(&Dockerfile, "Dockerfile", text, &map)
     }
 
     #[test]

@@ -51,28 +51,20 @@ impl Dialect for Docs {
 mod tests {
     use super::*;
     use crate::dialect::Action;
-    use std::collections::BTreeMap;
+    use crate::dialect::testing;
 
     #[test]
     fn docs_are_manual_and_release_notes_ok() {
-        let map = ScriptMap::from_modules(BTreeMap::from([(
-            "placement-api".to_owned(),
-            "placement.wsgi.api".to_owned(),
-        )]));
+        let map = testing::map(&[("placement-api", "placement.wsgi.api")]);
         let text = "Run ``uwsgi --wsgi-file /usr/local/bin/placement-api``.\n";
-        let findings = Docs.scan("doc/source/install.rst", text, &map, &Context::default());
+        let (_, findings) = testing::run(&Docs, "doc/source/install.rst", text, &map);
         assert_eq!(findings[0].action, Action::Manual);
         assert!(
             findings[0]
                 .message
                 .contains("module = placement.wsgi.api:application")
         );
-        let findings = Docs.scan(
-            "releasenotes/notes/x.yaml.rst",
-            text,
-            &map,
-            &Context::default(),
-        );
+        let (_, findings) = testing::run(&Docs, "releasenotes/notes/x.yaml.rst", text, &map);
         assert_eq!(findings[0].action, Action::Ok);
     }
 }

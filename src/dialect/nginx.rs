@@ -198,22 +198,14 @@ fn parse(text: &str) -> (Vec<Statement>, Vec<Range<usize>>) {
 mod tests {
     use super::*;
     use crate::dialect::Action;
-    use std::collections::BTreeMap;
-
-    fn map() -> ScriptMap {
-        ScriptMap::from_modules(BTreeMap::from([
-            (
-                "nova-api-wsgi".to_owned(),
-                "nova.wsgi.osapi_compute".to_owned(),
-            ),
-            ("placement-api".to_owned(), "placement.wsgi.api".to_owned()),
-        ]))
-    }
+    use crate::dialect::testing;
 
     fn scan(text: &str) -> Vec<Finding> {
-        let findings = Nginx.scan("nginx.conf", text, &map(), &Context::default());
-        assert!(findings.iter().all(|finding| finding.edits.is_empty()));
-        findings
+        let map = testing::map(&[
+            ("nova-api-wsgi", "nova.wsgi.osapi_compute"),
+            ("placement-api", "placement.wsgi.api"),
+        ]);
+        testing::report(&Nginx, "nginx.conf", text, &map)
     }
 
     #[test]

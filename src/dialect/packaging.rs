@@ -177,25 +177,14 @@ fn debian_message(name: &str, script: &str, map: &ScriptMap) -> String {
 mod tests {
     use super::*;
     use crate::dialect::Action;
-    use std::collections::BTreeMap;
-
-    fn map() -> ScriptMap {
-        ScriptMap::from_modules(BTreeMap::from([
-            (
-                "nova-metadata-wsgi".to_owned(),
-                "nova.wsgi.metadata".to_owned(),
-            ),
-            (
-                "keystone-wsgi-public".to_owned(),
-                "keystone.wsgi.api".to_owned(),
-            ),
-        ]))
-    }
+    use crate::dialect::testing::{self, actions};
 
     fn scan(path: &str, text: &str) -> Vec<Finding> {
-        let findings = Packaging.scan(path, text, &map(), &Context::default());
-        assert!(findings.iter().all(|finding| finding.edits.is_empty()));
-        findings
+        let map = testing::map(&[
+            ("nova-metadata-wsgi", "nova.wsgi.metadata"),
+            ("keystone-wsgi-public", "keystone.wsgi.api"),
+        ]);
+        testing::report(&Packaging, path, text, &map)
     }
 
     #[test]
@@ -216,9 +205,8 @@ mod tests {
     fn spec_sections() {
         let text = "Summary: x\r\n%install\r\ninstall -m 755 %{buildroot}%{_bindir}/nova-metadata-wsgi %{buildroot}/var/www/cgi-bin/nova/nova-metadata\r\n%files -n python3-nova\r\n%{_bindir}/nova-metadata-wsgi\r\n%dir %{_bindir}\r\n# %{_bindir}/nova-metadata-wsgi\r\n%changelog\r\n- Add nova-metadata-wsgi\r\n";
         let findings = scan("openstack-nova.spec", text);
-        let actions: Vec<Action> = findings.iter().map(|finding| finding.action).collect();
         assert_eq!(
-            actions,
+            actions(&findings),
             [Action::Manual, Action::Manual, Action::Manual, Action::Ok]
         );
         assert!(

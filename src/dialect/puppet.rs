@@ -238,31 +238,16 @@ fn generic(map: &ScriptMap, script: &str) -> String {
 mod tests {
     use super::*;
     use crate::dialect::Action;
-    use crate::edit::apply_edits;
-    use std::collections::BTreeMap;
-
-    fn map() -> ScriptMap {
-        ScriptMap::from_modules(BTreeMap::from([
-            (
-                "keystone-wsgi-public".to_owned(),
-                "keystone.wsgi.api".to_owned(),
-            ),
-            (
-                "nova-api-wsgi".to_owned(),
-                "nova.wsgi.osapi_compute".to_owned(),
-            ),
-            ("glance-wsgi-api".to_owned(), "glance.wsgi.api".to_owned()),
-            ("aodh-api".to_owned(), "aodh.wsgi.api".to_owned()),
-        ]))
-    }
+    use crate::dialect::testing::{self, actions};
 
     fn run(text: &str) -> (String, Vec<Finding>) {
-        let findings = Puppet.scan("x.pp", text, &map(), &Context::default());
-        let edits: Vec<Edit> = findings
-            .iter()
-            .flat_map(|finding| finding.edits.clone())
-            .collect();
-        (apply_edits(text, &edits).unwrap(), findings)
+        let map = testing::map(&[
+            ("keystone-wsgi-public", "keystone.wsgi.api"),
+            ("nova-api-wsgi", "nova.wsgi.osapi_compute"),
+            ("glance-wsgi-api", "glance.wsgi.api"),
+            ("aodh-api", "aodh.wsgi.api"),
+        ]);
+        testing::run(&Puppet, "x.pp", text, &map)
     }
 
     #[test]
@@ -303,8 +288,10 @@ mod tests {
         let text = "    wsgi_script_file => 'nova-api-wsgi',\n# 'wsgi-file' => '/usr/bin/nova-api-wsgi',\nexec { 'x': command => '/usr/bin/nova-api-wsgi --port 8774' }\n    wsgi_script_source   => $::nova::params::nova_api_wsgi_script_source,\n";
         let (after, findings) = run(text);
         assert_eq!(after, text);
-        let actions: Vec<Action> = findings.iter().map(|finding| finding.action).collect();
-        assert_eq!(actions, [Action::Ok, Action::Manual, Action::Manual]);
+        assert_eq!(
+            actions(&findings),
+            [Action::Ok, Action::Manual, Action::Manual]
+        );
         assert!(findings[1].message.starts_with("commented-out"));
         assert!(
             findings[2]

@@ -102,29 +102,14 @@ impl Dialect for ShellScript {
 mod tests {
     use super::*;
     use crate::dialect::Action;
-    use crate::edit::{Edit, apply_edits};
-    use std::collections::BTreeMap;
-
-    fn map() -> ScriptMap {
-        ScriptMap::from_modules(BTreeMap::from([
-            (
-                "nova-api-wsgi".to_owned(),
-                "nova.wsgi.osapi_compute".to_owned(),
-            ),
-            (
-                "keystone-wsgi-public".to_owned(),
-                "keystone.wsgi.api".to_owned(),
-            ),
-        ]))
-    }
+    use crate::dialect::testing::{self, actions};
 
     fn run(text: &str) -> (String, Vec<Finding>) {
-        let findings = ShellScript.scan("entrypoint.sh", text, &map(), &Context::default());
-        let edits: Vec<Edit> = findings
-            .iter()
-            .flat_map(|finding| finding.edits.clone())
-            .collect();
-        (apply_edits(text, &edits).unwrap(), findings)
+        let map = testing::map(&[
+            ("nova-api-wsgi", "nova.wsgi.osapi_compute"),
+            ("keystone-wsgi-public", "keystone.wsgi.api"),
+        ]);
+        testing::run(&ShellScript, "entrypoint.sh", text, &map)
     }
 
     #[test]
@@ -135,9 +120,8 @@ mod tests {
             after,
             "#!/bin/bash\r\nset -e\r\n# uwsgi --wsgi-file /usr/bin/nova-api-wsgi\r\nexec uwsgi --master \\\r\n    --module nova.wsgi.osapi_compute:application \\\r\n    --http-socket :8774\r\nkeystone-wsgi-public --port 5000 -- --config-file /etc/keystone/keystone.conf &\r\n"
         );
-        let actions: Vec<Action> = findings.iter().map(|finding| finding.action).collect();
         assert_eq!(
-            actions,
+            actions(&findings),
             vec![Action::Manual, Action::Rewrite, Action::Manual]
         );
         assert!(findings[0].message.starts_with("commented-out"));

@@ -183,29 +183,14 @@ fn settings(text: &str, masked: &mut String) -> Vec<Setting> {
 mod tests {
     use super::*;
     use crate::dialect::Action;
-    use crate::edit::{Edit, apply_edits};
-    use std::collections::BTreeMap;
-
-    fn map() -> ScriptMap {
-        ScriptMap::from_modules(BTreeMap::from([
-            (
-                "nova-api-wsgi".to_owned(),
-                "nova.wsgi.osapi_compute".to_owned(),
-            ),
-            (
-                "keystone-wsgi-public".to_owned(),
-                "keystone.wsgi.api".to_owned(),
-            ),
-        ]))
-    }
+    use crate::dialect::testing::{self, actions};
 
     fn run(text: &str) -> (String, Vec<Finding>) {
-        let findings = Systemd.scan("x.service", text, &map(), &Context::default());
-        let edits: Vec<Edit> = findings
-            .iter()
-            .flat_map(|finding| finding.edits.clone())
-            .collect();
-        (apply_edits(text, &edits).unwrap(), findings)
+        let map = testing::map(&[
+            ("nova-api-wsgi", "nova.wsgi.osapi_compute"),
+            ("keystone-wsgi-public", "keystone.wsgi.api"),
+        ]);
+        testing::run(&Systemd, "x.service", text, &map)
     }
 
     #[test]
@@ -216,9 +201,8 @@ mod tests {
             after,
             "[Unit]\r\nDescription=Nova API (nova-api-wsgi)\r\n[Service]\r\nSyslogIdentifier=nova-api-wsgi\r\nEnvironment=\"UWSGI_MODULE=nova.wsgi.osapi_compute:application\" OTHER=1\r\nExecStart=-/usr/bin/uwsgi --master \\\r\n# --wsgi-file /usr/bin/keystone-wsgi-public \\\r\n  --module=nova.wsgi.osapi_compute:application\r\nExecStartPre=/usr/bin/uwsgi --ini /etc/nova/uwsgi.ini\r\n"
         );
-        let actions: Vec<Action> = findings.iter().map(|finding| finding.action).collect();
         assert_eq!(
-            actions,
+            actions(&findings),
             vec![
                 Action::Ok,
                 Action::Ok,

@@ -172,26 +172,14 @@ fn settings(text: &str) -> Vec<Setting<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::apply_edits;
-    use std::collections::BTreeMap;
-
-    fn map() -> ScriptMap {
-        ScriptMap::from_modules(BTreeMap::from([
-            (
-                "keystone-wsgi-public".to_owned(),
-                "keystone.wsgi.api".to_owned(),
-            ),
-            ("glance-wsgi-api".to_owned(), "glance.wsgi.api".to_owned()),
-        ]))
-    }
+    use crate::dialect::testing;
 
     fn rewrite(text: &str) -> (String, Vec<Finding>) {
-        let findings = UwsgiIni.scan("x.ini", text, &map(), &Context::default());
-        let edits: Vec<Edit> = findings
-            .iter()
-            .flat_map(|finding| finding.edits.clone())
-            .collect();
-        (apply_edits(text, &edits).unwrap(), findings)
+        let map = testing::map(&[
+            ("keystone-wsgi-public", "keystone.wsgi.api"),
+            ("glance-wsgi-api", "glance.wsgi.api"),
+        ]);
+        testing::run(&UwsgiIni, "x.ini", text, &map)
     }
 
     #[test]
@@ -241,10 +229,6 @@ mod tests {
     #[test]
     fn second_run_finds_nothing() {
         let (after, _) = rewrite("[uwsgi]\nwsgi-file = /usr/local/bin/keystone-wsgi-public\n");
-        assert!(
-            UwsgiIni
-                .scan("x.ini", &after, &map(), &Context::default())
-                .is_empty()
-        );
+        assert!(rewrite(&after).1.is_empty());
     }
 }

@@ -176,7 +176,7 @@ fn pairs(text: &str) -> Vec<Pair> {
                 b'#' => b"#}",
                 _ => b"}}",
             };
-            at += find(&rest[2..], close).map_or(rest.len(), |end| end + 4);
+            at += memchr::memmem::find(&rest[2..], close).map_or(rest.len(), |end| end + 4);
             continue;
         }
         match bytes[at] {
@@ -253,42 +253,24 @@ fn string_end(bytes: &[u8], open: usize) -> (usize, usize) {
     (bytes.len(), bytes.len())
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::testing::{self, actions};
     use crate::dialect::{Action, AppTarget};
-    use crate::edit::apply_edits;
-    use std::collections::BTreeMap;
 
-    fn map() -> ScriptMap {
-        ScriptMap::new(BTreeMap::from([
+    fn rewrite(text: &str) -> (String, Vec<Finding>) {
+        let map = testing::map_with(&[
             (
-                "nova-api-wsgi".to_owned(),
+                "nova-api-wsgi",
                 AppTarget::module("nova.wsgi.osapi_compute"),
             ),
             (
-                "glance-wsgi-api".to_owned(),
-                AppTarget {
-                    project: Some("openstack/glance".to_owned()),
-                    ..AppTarget::module("glance.wsgi.api")
-                },
+                "glance-wsgi-api",
+                testing::in_project("glance.wsgi.api", "openstack/glance"),
             ),
-        ]))
-    }
-
-    fn rewrite(text: &str) -> (String, Vec<Finding>) {
-        let findings = UwsgiJson.scan("x.json", text, &map(), &Context::default());
-        let edits: Vec<Edit> = findings
-            .iter()
-            .flat_map(|finding| finding.edits.clone())
-            .collect();
-        (apply_edits(text, &edits).unwrap(), findings)
+        ]);
+        testing::run(&UwsgiJson, "x.json", text, &map)
     }
 
     #[test]
@@ -304,19 +286,12 @@ mod tests {
     fn rewrites_key_and_value_only() {
         let text = "{\r\n  \"uwsgi\": {\r\n    \"master\": true,\r\n    \"wsgi-file\" :  \"\\/usr\\/bin\\/nova-api-wsgi\",\r\n    \"processes\": 4\r\n  },\r\n  \"uwsgi:dev\": {\"file\": \"{{ bin }}/glance-wsgi-api\"}\r\n}";
         let (after, findings) = rewrite(text);
-        assert_eq!(
-            findings.iter().map(|f| f.action).collect::<Vec<_>>(),
-            vec![Action::Rewrite, Action::Rewrite]
-        );
+        assert_eq!(actions(&findings), vec![Action::Rewrite, Action::Rewrite]);
         assert_eq!(
             after,
             "{\r\n  \"uwsgi\": {\r\n    \"master\": true,\r\n    \"module\" :  \"nova.wsgi.osapi_compute:application\",\r\n    \"processes\": 4\r\n  },\r\n  \"uwsgi:dev\": {\"module\": \"glance.wsgi.api:application\"}\r\n}"
         );
-        assert!(
-            UwsgiJson
-                .scan("x.json", &after, &map(), &Context::default())
-                .is_empty()
-        );
+        assert!(rewrite(&after).1.is_empty());
     }
 
     #[test]

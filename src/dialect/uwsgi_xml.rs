@@ -282,33 +282,21 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::testing::{self, actions};
     use crate::dialect::{Action, AppTarget};
-    use crate::edit::apply_edits;
-    use std::collections::BTreeMap;
 
-    fn map() -> ScriptMap {
-        ScriptMap::new(BTreeMap::from([
+    fn rewrite(text: &str) -> (String, Vec<Finding>) {
+        let map = testing::map_with(&[
             (
-                "nova-api-wsgi".to_owned(),
+                "nova-api-wsgi",
                 AppTarget::module("nova.wsgi.osapi_compute"),
             ),
             (
-                "glance-wsgi-api".to_owned(),
-                AppTarget {
-                    project: Some("openstack/glance".to_owned()),
-                    ..AppTarget::module("glance.wsgi.api")
-                },
+                "glance-wsgi-api",
+                testing::in_project("glance.wsgi.api", "openstack/glance"),
             ),
-        ]))
-    }
-
-    fn rewrite(text: &str) -> (String, Vec<Finding>) {
-        let findings = UwsgiXml.scan("x.xml", text, &map(), &Context::default());
-        let edits: Vec<Edit> = findings
-            .iter()
-            .flat_map(|finding| finding.edits.clone())
-            .collect();
-        (apply_edits(text, &edits).unwrap(), findings)
+        ]);
+        testing::run(&UwsgiXml, "x.xml", text, &map)
     }
 
     #[test]
@@ -324,19 +312,12 @@ mod tests {
     fn rewrites_tags_and_text() {
         let text = "<?xml version=\"1.0\"?>\r\n<uwsgi id=\"api\">\r\n  <master/>\r\n  <wsgi-file> /usr/local/bin/nova-api-wsgi </wsgi-file>\r\n  <file>{{ bin }}/glance-wsgi-api</file>\r\n</uwsgi>\r\n";
         let (after, findings) = rewrite(text);
-        assert_eq!(
-            findings.iter().map(|f| f.action).collect::<Vec<_>>(),
-            vec![Action::Rewrite, Action::Rewrite]
-        );
+        assert_eq!(actions(&findings), vec![Action::Rewrite, Action::Rewrite]);
         assert_eq!(
             after,
             "<?xml version=\"1.0\"?>\r\n<uwsgi id=\"api\">\r\n  <master/>\r\n  <module> nova.wsgi.osapi_compute:application </module>\r\n  <module>glance.wsgi.api:application</module>\r\n</uwsgi>\r\n"
         );
-        assert!(
-            UwsgiXml
-                .scan("x.xml", &after, &map(), &Context::default())
-                .is_empty()
-        );
+        assert!(rewrite(&after).1.is_empty());
     }
 
     #[test]

@@ -774,50 +774,36 @@ fn trailing_comment(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::AppTarget;
-    use crate::edit::apply_edits;
-    use std::collections::BTreeMap;
+    use crate::dialect::testing::{self, actions, in_project};
 
     fn map() -> ScriptMap {
-        let target = |module: &str, project: &str| AppTarget {
-            project: Some(project.to_owned()),
-            ..AppTarget::module(module)
-        };
-        ScriptMap::new(BTreeMap::from([
+        testing::map_with(&[
             (
-                "nova-api-wsgi".to_owned(),
-                target("nova.wsgi.osapi_compute", "openstack/nova"),
+                "nova-api-wsgi",
+                in_project("nova.wsgi.osapi_compute", "openstack/nova"),
             ),
             (
-                "keystone-wsgi-public".to_owned(),
-                target("keystone.wsgi.api", "openstack/keystone"),
+                "keystone-wsgi-public",
+                in_project("keystone.wsgi.api", "openstack/keystone"),
             ),
             (
-                "glance-wsgi-api".to_owned(),
-                target("glance.wsgi.api", "openstack/glance"),
+                "glance-wsgi-api",
+                in_project("glance.wsgi.api", "openstack/glance"),
             ),
             (
-                "trove-wsgi".to_owned(),
-                target("trove.cmd.app_wsgi", "openstack/trove"),
+                "trove-wsgi",
+                in_project("trove.cmd.app_wsgi", "openstack/trove"),
             ),
-        ]))
+        ])
     }
 
+    /// `scan` only, with a context the test collected itself.
     fn scan_with(path: &str, text: &str, context: &Context) -> (String, Vec<Finding>) {
-        let findings = Yaml.scan(path, text, &map(), context);
-        let edits: Vec<Edit> = findings
-            .iter()
-            .flat_map(|finding| finding.edits.clone())
-            .collect();
-        (apply_edits(text, &edits).unwrap(), findings)
+        testing::run_with_context(&Yaml, path, text, &map(), context)
     }
 
     fn scan(path: &str, text: &str) -> (String, Vec<Finding>) {
-        scan_with(path, text, &Context::default())
-    }
-
-    fn actions(findings: &[Finding]) -> Vec<Action> {
-        findings.iter().map(|finding| finding.action).collect()
+        testing::run(&Yaml, path, text, &map())
     }
 
     #[test]
