@@ -151,6 +151,13 @@ pub fn unquote(word: &str) -> &str {
     word
 }
 
+/// Whether `word` closes every quote, substitution and escape it opens, so that text appended
+/// after a space starts a new word rather than landing inside this one. [`tokenize`] ends an
+/// unclosed word at the end of the text instead of failing.
+pub fn is_closed(word: &str) -> bool {
+    word_end(format!("{word} ").as_bytes(), 0) == word.len()
+}
+
 /// The variable a word consists of, if it is exactly `$NAME`, `${NAME}` or either in quotes.
 pub fn variable_reference(word: &str) -> Option<&str> {
     let inner = unquote(word).strip_prefix('$')?;
@@ -169,6 +176,24 @@ mod tests {
 
     fn texts(text: &str) -> Vec<&str> {
         words(text).into_iter().map(|range| &text[range]).collect()
+    }
+
+    #[test]
+    fn closed_words() {
+        for word in [
+            "a",
+            "\"a b\"",
+            "'a'\"b\"",
+            "$(x \"y\")",
+            "${X:-$(y)}",
+            "`x`",
+            "a\\\\",
+        ] {
+            assert!(is_closed(word), "{word}");
+        }
+        for word in ["a\"", "\"a", "'a", "$(x", "${X", "`x", "a\\", "\"$(x\""] {
+            assert!(!is_closed(word), "{word}");
+        }
     }
 
     #[test]

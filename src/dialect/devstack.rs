@@ -228,8 +228,21 @@ impl Devstack {
                     changes.push(format!("load `{app}`"));
                 }
                 if named.is_none() {
+                    let last = args.last()?;
+                    // The name appended after a word that leaves a quote open would land inside
+                    // that word.
+                    if !shell::is_closed(&line[last.clone()]) {
+                        return Some(Finding::manual(
+                            call.start,
+                            &script,
+                            format!(
+                                "`{}` ends inside an unclosed quote or substitution; pass the name `{script}` by hand",
+                                call.function
+                            ),
+                        ));
+                    }
                     let missing: String = (args.len()..name_index).map(|_| " \"\"").collect();
-                    let end = args.last()?.end;
+                    let end = last.end;
                     edits.push(Edit::insert(end, format!("{missing} \"{script}\"")));
                     changes.push(format!("keep the socket and site name `{script}`"));
                 }
@@ -320,18 +333,21 @@ fn script_path_in<'m>(
     range: Range<usize>,
     map: &'m ScriptMap,
 ) -> Option<(Range<usize>, &'m str)> {
-    let within = &line[range.clone()];
-    map.mentions(within).into_iter().find_map(|mention| {
-        let start = range.start + mention.range.start;
-        let end = range.start + mention.range.end;
-        for lookup in ["$(which ", "$(type -p ", "$(command -v "] {
-            if line[..start].ends_with(lookup) && line[end..].starts_with(')') {
-                return Some((start - lookup.len()..end + 1, mention.script));
-            }
+    let mentions = map.mentions(&line[range.clone()]);
+    // A word naming two scripts is no path to one, and rewriting the first would leave the
+    // second for the next run.
+    let [mention] = mentions.as_slice() else {
+        return None;
+    };
+    let start = range.start + mention.range.start;
+    let end = range.start + mention.range.end;
+    for lookup in ["$(which ", "$(type -p ", "$(command -v "] {
+        if line[..start].ends_with(lookup) && line[end..].starts_with(')') {
+            return Some((start - lookup.len()..end + 1, mention.script));
         }
-        let token_start = path_start(line, start).max(range.start);
-        is_script_path(&line[token_start..start]).then_some((token_start..end, mention.script))
-    })
+    }
+    let token_start = path_start(line, start).max(range.start);
+    is_script_path(&line[token_start..start]).then_some((token_start..end, mention.script))
 }
 
 struct Call {
@@ -397,6 +413,43 @@ mod tests {
             ("octavia-wsgi", "octavia.wsgi.api"),
         ]);
         testing::run(&Devstack, "devstack/lib/x", text, &map)
+    }
+
+    #[test]
+    fn no_name_is_appended_inside_an_unclosed_quote() {
+        // Found by `scripts/fuzz` (dialect_devstack): the name went after the last word, which
+        // ran on to the end of the line inside its quote, and a second run rewrote it again.
+        for line in [
+            "write_local_uwsgi_http_config \"\" glance-wsgi-api\"\n",
+            "write_uwsgi_config \"$C\" \"$X# \"/x\" \"\" \"glance-wsgi-api\"\n",
+        ] {
+            let (after, findings) = run(line);
+            assert_eq!(after, line);
+            assert_eq!(
+                findings.iter().map(|f| f.action).collect::<Vec<_>>(),
+                vec![Action::Manual],
+                "{findings:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_word_naming_two_scripts_is_left_to_a_person() {
+        // Found by `scripts/fuzz` (dialect_devstack, from `WSGI=octavia-wsgi'glance-wsgi-api`):
+        // only the first script of the word was rewritten, and a second run took the next one.
+        for text in [
+            "WSGI=octavia-wsgi'glance-wsgi-api\n",
+            "HEAT_UWSGI=$HEAT_BIN_DIR/heat-wsgi-api,$GLANCE_BIN_DIR/glance-wsgi-api\n",
+            "write_uwsgi_config \"$C\" \"$BIN/heat-wsgi-api $BIN/glance-wsgi-api\" \"/x\"\n",
+            "iniset $C uwsgi wsgi-file $BIN/heat-wsgi-api:$BIN/glance-wsgi-api\n",
+        ] {
+            let (after, findings) = run(text);
+            assert_eq!(after, text);
+            assert!(
+                findings.iter().all(|f| f.action != Action::Rewrite),
+                "{findings:?}"
+            );
+        }
     }
 
     #[test]

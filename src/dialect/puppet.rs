@@ -199,8 +199,10 @@ fn key_before(line: &str, value_start: usize) -> Option<Key<'_>> {
 
 fn trailing_name(text: &str) -> &str {
     let start = text
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '$'))
-        .map_or(0, |at| at + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '$'))
+        .map_or(0, |(at, c)| at + c.len_utf8());
     text[start..].trim_start_matches('$')
 }
 
@@ -263,6 +265,18 @@ mod tests {
         let (again, findings) = run(&after);
         assert_eq!(again, after);
         assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn a_key_after_a_multibyte_character_does_not_panic() {
+        // Found by `scripts/fuzz` (dialect_puppet): the name before `=` was cut one byte after
+        // the start of a multibyte character.
+        let text = "\u{fffd}='nova-api-wsgi'";
+        let (after, findings) = run(text);
+        assert_eq!(after, text);
+        assert!(findings.iter().all(|finding| finding.edits.is_empty()));
+        let (after, _) = run("é$nova_api_wsgi_script_source = '/usr/bin/nova-api-wsgi'");
+        assert!(after.starts_with('é'));
     }
 
     #[test]

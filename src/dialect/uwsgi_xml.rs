@@ -243,6 +243,10 @@ impl Tree {
                 else {
                     continue;
                 };
+                // Elements left open inside this one are its children all the same.
+                if stack.len() > depth + 1 {
+                    stack[depth].has_children = true;
+                }
                 stack.truncate(depth + 1);
                 let Some(element) = stack.pop() else {
                     continue;
@@ -318,6 +322,19 @@ mod tests {
             "<?xml version=\"1.0\"?>\r\n<uwsgi id=\"api\">\r\n  <master/>\r\n  <module> nova.wsgi.osapi_compute:application </module>\r\n  <module>glance.wsgi.api:application</module>\r\n</uwsgi>\r\n"
         );
         assert!(rewrite(&after).1.is_empty());
+    }
+
+    #[test]
+    fn an_element_around_an_unclosed_one_is_not_rewritten_whole() {
+        // Found by `scripts/fuzz` (dialect_uwsgi_xml): `<h>` is never closed, so `<file>` did
+        // not know it had children and its whole content overlapped the `<wsgi-file>` edits.
+        let text = "<uwsgi><file><h><wsgi-file>/glance-wsgi-api</wsgi-file>/nova-api-wsgi</file>";
+        let (after, findings) = rewrite(text);
+        assert_eq!(
+            after,
+            "<uwsgi><file><h><module>glance.wsgi.api:application</module>/nova-api-wsgi</file>"
+        );
+        assert_eq!(actions(&findings), vec![Action::Rewrite, Action::Manual]);
     }
 
     #[test]
