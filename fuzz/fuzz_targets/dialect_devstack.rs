@@ -1,0 +1,6 @@
+#![no_main]
+//! The `devstack` rewriter: see `common::check_dialect` for the invariants.
+
+mod common;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| common::check_dialect("devstack", data));
