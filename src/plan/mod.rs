@@ -1,0 +1,485 @@
+//! From a repository to a [`Plan`]: every entry point with the module that replaces it, every
+//! reference with its action, the diagnostics, and the exact file changes.
+//!
+//! The plan is computed once and every command is a view of it: `scan` prints its findings,
+//! `apply --dry-run` its diff, `apply` writes its changes, `check` reports what is left. That is
+//! what guarantees the diff shown is exactly what is written.
+//!
+//! The planner reads files only through [`Source`], so it decides nothing from the file system
+//! by itself; [`crate::workspace`] implements it for a directory on disk.
+
+mod project;
+mod references;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::dialect::{Action, AppTarget, ScriptMap};
+use crate::edit::{self, Edit};
+use crate::script_map::{self, MapBuilder, MapSource};
+
+use project::{
+    plan_doc_exclusions, plan_project, plan_release_notes, read_declarations, remove_declarations,
+};
+use references::{generated_module_files, generated_modules, scan_references};
+
+pub use references::BINARY_SNIFF;
+
+/// Read access to the tree being planned. Paths are relative to its root and `/`-separated.
+pub trait Source: Sync {
+    /// Every file the walk found, sorted.
+    fn files(&self) -> &BTreeSet<String>;
+    fn is_dir(&self, path: &str) -> bool;
+    /// The file's bytes, or why they cannot be had (unreadable, too large, not a regular file).
+    fn read_bytes(&self, path: &str) -> Result<Vec<u8>, String>;
+
+    /// The file's bytes unless it is binary (a NUL byte in its first [`BINARY_SNIFF`] bytes),
+    /// when it is `None`. A source may stop reading a binary file there.
+    fn read_text_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+        let bytes = self.read_bytes(path)?;
+        let binary = memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some();
+        Ok((!binary).then_some(bytes))
+    }
+
+    /// The file's text, or why it cannot be had (also: not UTF-8).
+    fn read(&self, path: &str) -> Result<String, String> {
+        String::from_utf8(self.read_bytes(path)?).map_err(|_| "not UTF-8 text".to_owned())
+    }
+}
+
+/// Choices that change what the plan does, from flags or the project's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--name SCRIPT=MODULE`.
+    pub names: BTreeMap<String, String>,
+    /// `--map FILE`: script to application, for scripts no scanned tree declares.
+    pub map: BTreeMap<String, AppTarget>,
+    pub keep_entry_points: bool,
+    pub dev_server: bool,
+    /// Whether to write reno release notes, and as one file or two (`--split`).
+    pub release_notes: ReleaseNotes,
+}
+
+/// Release notes for projects that keep them in `releasenotes/notes/`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReleaseNotes {
+    /// One note with the `features` and, when entry points go, `upgrade` sections.
+    #[default]
+    Combined,
+    /// A `features` note and a separate `upgrade` note, for a commit each.
+    Split,
+    Off,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub entry_points: Vec<PlannedEntryPoint>,
+    pub references: Vec<Reference>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Sorted by path; at most one change per path.
+    pub changes: Vec<FileChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryStatus {
+    /// `apply` generates the module.
+    Generate,
+    /// The module already exists and builds `application` from the same target.
+    Migrated,
+    /// Nothing can be generated; a diagnostic says why.
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedEntryPoint {
+    pub file: String,
+    pub line: usize,
+    pub script: String,
+    pub target: String,
+    pub module: Option<String>,
+    pub path: Option<String>,
+    pub status: EntryStatus,
+    /// Whether `apply` removes the declaration.
+    pub remove: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reference {
+    pub file: String,
+    pub line: usize,
+    pub dialect: &'static str,
+    pub script: Option<String>,
+    pub action: Action,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileChange {
+    Create {
+        path: String,
+        contents: String,
+    },
+    Modify {
+        path: String,
+        before: String,
+        after: String,
+    },
+    /// Move a file, keeping its content (an old `<pkg>/wsgi.py` becoming `<pkg>/wsgi/__init__.py`).
+    Rename {
+        from: String,
+        to: String,
+        contents: String,
+    },
+}
+
+impl FileChange {
+    /// The path the change writes.
+    pub fn path(&self) -> &str {
+        match self {
+            FileChange::Create { path, .. } | FileChange::Modify { path, .. } => path,
+            FileChange::Rename { to, .. } => to,
+        }
+    }
+}
+
+impl Plan {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|diagnostic| diagnostic.severity == crate::diagnostic::Severity::Error)
+    }
+
+    /// Whether anything is left to migrate: a change to make, or a reference a person must fix.
+    pub fn is_pending(&self) -> bool {
+        !self.changes.is_empty()
+            || self
+                .references
+                .iter()
+                .any(|reference| reference.action != Action::Ok)
+    }
+}
+
+/// Build the plan for the tree behind `source`.
+pub fn build(source: &dyn Source, options: &Options) -> Plan {
+    build_all(&[source], options).pop().unwrap_or_default()
+}
+
+/// Build one plan per tree, planned together: the scripts a service repository declares are
+/// searched for in every tree, so `apply ../nova ../devstack` migrates both consistently.
+pub fn build_all(sources: &[&dyn Source], options: &Options) -> Vec<Plan> {
+    let mut drafts: Vec<Draft> = sources
+        .iter()
+        .map(|source| declare(*source, options))
+        .collect();
+    let builder = assemble_map(sources, &mut drafts, options);
+    let map = builder.script_map();
+    sources
+        .iter()
+        .zip(drafts)
+        .map(|(source, draft)| finish(*source, draft, &map))
+        .collect()
+}
+
+/// The map `build_all` would search with, and where each entry came from.
+pub fn script_map(sources: &[&dyn Source], options: &Options) -> (MapBuilder, Vec<Diagnostic>) {
+    let mut drafts: Vec<Draft> = sources
+        .iter()
+        .map(|source| declare(*source, options))
+        .collect();
+    let builder = assemble_map(sources, &mut drafts, options);
+    let diagnostics = drafts
+        .into_iter()
+        .flat_map(|draft| draft.plan.diagnostics)
+        .collect();
+    (builder, diagnostics)
+}
+
+/// One tree's plan before references are scanned.
+struct Draft {
+    plan: Plan,
+    edits: BTreeMap<String, Vec<Edit>>,
+    creates: BTreeMap<String, FileChange>,
+    /// Scripts declared in this tree that have a module, with the module.
+    declared: BTreeMap<String, String>,
+}
+
+fn declare(source: &dyn Source, options: &Options) -> Draft {
+    let mut plan = Plan::default();
+    let declarations = read_declarations(source, &mut plan);
+    let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
+    let mut creates: BTreeMap<String, FileChange> = BTreeMap::new();
+    let mut declared = BTreeMap::new();
+    for project in &declarations {
+        plan_project(
+            source,
+            project,
+            options,
+            &mut plan,
+            &mut creates,
+            &mut declared,
+        );
+        if !(options.keep_entry_points || project.keep_entry_points) {
+            remove_declarations(source, project, &plan, &mut edits);
+        }
+        plan_release_notes(source, project, options, &plan, &mut creates);
+        plan_doc_exclusions(source, project, &mut plan, &mut edits);
+    }
+    Draft {
+        plan,
+        edits,
+        creates,
+        declared,
+    }
+}
+
+fn assemble_map(sources: &[&dyn Source], drafts: &mut [Draft], options: &Options) -> MapBuilder {
+    let mut builder = MapBuilder::with_registry();
+    for source in sources {
+        for (script, module) in generated_modules(*source) {
+            builder.insert(&script, AppTarget::module(&module), MapSource::Generated);
+        }
+    }
+    for draft in drafts.iter() {
+        for (script, module) in &draft.declared {
+            builder.insert(script, AppTarget::module(module), MapSource::Declared);
+        }
+    }
+    for (script, target) in &options.map {
+        builder.insert(script, target.clone(), MapSource::MapFile);
+    }
+    let declared = |script: &str| {
+        drafts.iter().any(|draft| {
+            draft
+                .plan
+                .entry_points
+                .iter()
+                .any(|entry| entry.script == script)
+        })
+    };
+    let mut problems = Vec::new();
+    for (script, name) in &options.names {
+        if declared(script) {
+            continue;
+        }
+        // A script no scanned tree declares has no package to put a server name under.
+        match script_map::parse_app_spec(name) {
+            Ok(target) if name.contains('.') => builder.insert(script, target, MapSource::Flag),
+            // A bare server name goes under the package the map already knows for the script
+            // (from the registry, or from a module generated earlier).
+            Ok(target) => match builder.entries().get(script).and_then(|entry| entry.target.module.split_once(".wsgi.")) {
+                Some((package, _)) => {
+                    let module = format!("{package}.wsgi.{}", target.module);
+                    builder.insert(script, AppTarget { module, ..target }, MapSource::Flag);
+                }
+                None => problems.push(format!(
+                    "--name {script}={name}: no scanned repository declares `{script}`, so give the full module, e.g. `pkg.wsgi.api`"
+                )),
+            },
+            _ => problems.push(format!(
+                "--name {script}={name}: no scanned repository declares `{script}`, so give the full module, e.g. `pkg.wsgi.api`"
+            )),
+        }
+    }
+    if let Some(first) = drafts.first_mut() {
+        for problem in problems {
+            first
+                .plan
+                .diagnostics
+                .push(Diagnostic::error("--name", None, problem));
+        }
+    }
+    builder
+}
+
+fn finish(source: &dyn Source, draft: Draft, map: &ScriptMap) -> Plan {
+    let Draft {
+        mut plan,
+        mut edits,
+        creates,
+        ..
+    } = draft;
+    scan_references(source, map, &mut plan, &mut edits);
+
+    for (path, file_edits) in edits {
+        let Ok(before) = source.read(&path) else {
+            continue;
+        };
+        match edit::apply_edits(&before, &file_edits) {
+            Ok(after) if after != before => plan.changes.push(FileChange::Modify {
+                path,
+                before,
+                after,
+            }),
+            Ok(_) => {}
+            Err(conflict) => {
+                plan.diagnostics
+                    .push(Diagnostic::error(&path, None, conflict.to_string()))
+            }
+        }
+    }
+    plan.changes.extend(creates.into_values());
+    plan.changes.sort_by(|a, b| a.path().cmp(b.path()));
+    plan.diagnostics
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    plan.references
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    plan
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, name)| name)
+}
+
+fn join(dir: &str, path: &str) -> String {
+    if dir.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{dir}/{path}")
+    }
+}
+
+/// A module a project exposes, and the directory to import it from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExposedModule {
+    pub module: String,
+    /// The directory holding the top-level package, relative to the root (`""` for the root).
+    pub import_dir: String,
+}
+
+/// The modules that exist in the tree and expose `application`: those this tool generated and
+/// those an entry point is already migrated to. Modules the plan has yet to generate are not
+/// among them.
+pub fn exposed_modules(source: &dyn Source, plan: &Plan) -> Vec<ExposedModule> {
+    let import_dir = |path: &str, module: &str| {
+        // `a/b/nova/wsgi/api.py` holding `nova.wsgi.api` is imported from `a/b`.
+        let depth = module.split('.').count();
+        let parts: Vec<&str> = path.split('/').collect();
+        parts[..parts.len().saturating_sub(depth)].join("/")
+    };
+    let mut modules: BTreeSet<ExposedModule> = generated_module_files(source)
+        .into_iter()
+        .map(|(path, module, _)| ExposedModule {
+            import_dir: import_dir(&path, &module),
+            module,
+        })
+        .collect();
+    for entry in plan
+        .entry_points
+        .iter()
+        .filter(|entry| entry.status == EntryStatus::Migrated)
+    {
+        if let (Some(module), Some(path)) = (&entry.module, &entry.path) {
+            modules.insert(ExposedModule {
+                import_dir: import_dir(path, module),
+                module: module.clone(),
+            });
+        }
+    }
+    modules.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree in memory, where any file can be made unreadable.
+    struct Memory {
+        files: BTreeSet<String>,
+        dirs: BTreeSet<String>,
+        texts: BTreeMap<String, Result<String, String>>,
+    }
+
+    impl Memory {
+        fn new(files: &[(&str, Result<&str, &str>)]) -> Memory {
+            let mut memory = Memory {
+                files: BTreeSet::new(),
+                dirs: BTreeSet::new(),
+                texts: BTreeMap::new(),
+            };
+            for (path, text) in files {
+                memory.files.insert((*path).to_owned());
+                memory.texts.insert(
+                    (*path).to_owned(),
+                    text.map(str::to_owned).map_err(str::to_owned),
+                );
+                let mut dir = parent(path);
+                while !dir.is_empty() {
+                    memory.dirs.insert(dir.to_owned());
+                    dir = parent(dir);
+                }
+            }
+            memory
+        }
+    }
+
+    impl Source for Memory {
+        fn files(&self) -> &BTreeSet<String> {
+            &self.files
+        }
+
+        fn is_dir(&self, path: &str) -> bool {
+            self.dirs.contains(path)
+        }
+
+        fn read_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+            let text = self
+                .texts
+                .get(path)
+                .cloned()
+                .unwrap_or_else(|| Err("no such file".to_owned()));
+            text.map(String::into_bytes)
+        }
+    }
+
+    #[test]
+    fn unreadable_files_are_warnings_and_the_scan_goes_on() {
+        let tree = Memory::new(&[
+            (
+                "setup.cfg",
+                Ok("[entry_points]\nwsgi_scripts =\n    toy-api = toy.app:init\n"),
+            ),
+            ("toy/__init__.py", Ok("")),
+            ("toy/app.py", Ok("def init():\n    pass\n")),
+            ("etc/locked.ini", Err("Permission denied (os error 13)")),
+            (
+                "etc/uwsgi.ini",
+                Ok("[uwsgi]\nwsgi-file = /usr/bin/toy-api\n"),
+            ),
+        ]);
+        let plan = build(&tree, &Options::default());
+        let warning = plan
+            .diagnostics
+            .iter()
+            .find(|diagnostic| diagnostic.file == "etc/locked.ini")
+            .expect("a warning");
+        assert_eq!(warning.severity, crate::diagnostic::Severity::Warning);
+        assert_eq!(warning.message, "not read: Permission denied (os error 13)");
+        assert!(!plan.has_errors());
+        assert_eq!(plan.references.len(), 1);
+        assert_eq!(plan.references[0].file, "etc/uwsgi.ini");
+        assert!(
+            plan.changes
+                .iter()
+                .any(|change| change.path() == "toy/wsgi/api.py")
+        );
+    }
+
+    #[test]
+    fn an_unreadable_setup_cfg_is_a_warning_not_a_migration() {
+        let tree = Memory::new(&[
+            ("setup.cfg", Err("Permission denied (os error 13)")),
+            ("toy/__init__.py", Ok("")),
+        ]);
+        let plan = build(&tree, &Options::default());
+        assert_eq!(plan.diagnostics.len(), 1);
+        assert_eq!(plan.diagnostics[0].file, "setup.cfg");
+        assert!(plan.changes.is_empty() && plan.entry_points.is_empty());
+    }
+}

@@ -1,0 +1,230 @@
+//! The references side of a plan: which files mention a script, read in parallel and decided
+//! from their bytes first, and what each dialect finds in them.
+
+use std::collections::BTreeMap;
+
+use super::{Plan, Reference, Source};
+use crate::diagnostic::Diagnostic;
+use crate::dialect::{self, Action, Context, Finding, ScriptMap};
+use crate::edit::Edit;
+use crate::python;
+use crate::scaffold;
+use crate::text::LineIndex;
+
+/// The scripts that modules this tool generated earlier say they replace (their docstring
+/// names them), with the module: after a migration the references left behind can still be found.
+pub(super) fn generated_modules(source: &dyn Source) -> Vec<(String, String)> {
+    generated_module_files(source)
+        .into_iter()
+        .flat_map(|(_, module, scripts)| {
+            scripts
+                .into_iter()
+                .map(move |script| (script, module.clone()))
+        })
+        .collect()
+}
+
+/// Every module this tool generated in the tree: its path, its dotted name and the scripts it
+/// replaces.
+pub(super) fn generated_module_files(source: &dyn Source) -> Vec<(String, String, Vec<String>)> {
+    let mut found = Vec::new();
+    for path in source.files() {
+        let parts: Vec<&str> = path.split('/').collect();
+        let [.., package, "wsgi", module_file] = parts.as_slice() else {
+            continue;
+        };
+        let Some(server) = module_file.strip_suffix(".py") else {
+            continue;
+        };
+        if !python::is_identifier(server) || !python::is_identifier(package) {
+            continue;
+        }
+        let Ok(text) = source.read(path) else {
+            continue;
+        };
+        let scripts = scaffold::replaced_scripts(&text);
+        if !scripts.is_empty() {
+            found.push((path.clone(), format!("{package}.wsgi.{server}"), scripts));
+        }
+    }
+    found
+}
+
+/// A comment marking a line (or the line below it) to be left alone.
+const IGNORE: &str = "wsgi-migrate: ignore";
+/// A comment marking a whole file to be left alone.
+const SKIP_FILE: &str = "wsgi-migrate: skip-file";
+
+/// A file worth scanning: its path, the dialect that reads it, its text.
+type Candidate<'s> = (&'s String, &'static dyn dialect::Dialect, String);
+
+/// Read every file a dialect claims, in parallel, and keep those that mention a script or a
+/// dialect's keyword: a literal search over the bytes first (as ripgrep does), and UTF-8
+/// decoding and dialect detection only for the few files it matches. Files are kept in path
+/// order, so the result does not depend on scheduling.
+fn read_candidates<'s>(
+    source: &'s dyn Source,
+    map: &ScriptMap,
+) -> (Vec<Candidate<'s>>, Vec<Diagnostic>) {
+    let paths: Vec<&String> = source.files().iter().collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .clamp(1, 16);
+    let results: Vec<Vec<(usize, Result<Candidate<'s>, Diagnostic>)>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut found = Vec::new();
+                        loop {
+                            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(path) = paths.get(index) else { break };
+                            if let Some(result) = read_candidate(source, map, path) {
+                                found.push((index, result));
+                            }
+                        }
+                        found
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|handle| handle.join().ok())
+                .collect()
+        });
+    let mut results: Vec<(usize, Result<Candidate<'s>, Diagnostic>)> =
+        results.into_iter().flatten().collect();
+    results.sort_by_key(|(index, _)| *index);
+    let mut candidates = Vec::new();
+    let mut warnings = Vec::new();
+    for (_, result) in results {
+        match result {
+            Ok(candidate) => candidates.push(candidate),
+            Err(warning) => warnings.push(warning),
+        }
+    }
+    (candidates, warnings)
+}
+
+/// How much of a file is searched for a NUL byte to call it binary, as ripgrep does.
+pub const BINARY_SNIFF: usize = 8 * 1024;
+
+fn read_candidate<'s>(
+    source: &dyn Source,
+    map: &ScriptMap,
+    path: &'s String,
+) -> Option<Result<Candidate<'s>, Diagnostic>> {
+    let candidates = dialect::candidates(path);
+    if candidates.is_empty() {
+        return None;
+    }
+    // Only the catch-all dialect wanted it: a binary or huge file is simply not text.
+    let only_other = candidates.iter().all(|dialect| dialect.name() == "other");
+    let bytes = match source.read_text_bytes(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return None,
+        Err(_) if only_other => return None,
+        Err(problem) => {
+            return Some(Err(Diagnostic::warning(
+                path,
+                None,
+                format!("not read: {problem}"),
+            )));
+        }
+    };
+    if !map.may_matter(&bytes) {
+        return None;
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) if only_other => return None,
+        Err(_) => {
+            return Some(Err(Diagnostic::warning(
+                path,
+                None,
+                "not read: not UTF-8 text",
+            )));
+        }
+    };
+    // The modules this tool generated name the scripts they replace, on purpose.
+    if path.ends_with(".py") && !scaffold::replaced_scripts(&text).is_empty() {
+        return None;
+    }
+    let dialect = candidates
+        .into_iter()
+        .find(|dialect| dialect.accepts(&text))?;
+    Some(Ok((path, dialect, text)))
+}
+
+/// Find every reference in the files the dialects claim.
+pub(super) fn scan_references(
+    source: &dyn Source,
+    map: &ScriptMap,
+    plan: &mut Plan,
+    edits: &mut BTreeMap<String, Vec<Edit>>,
+) {
+    if map.is_empty() {
+        return;
+    }
+    let (texts, warnings) = read_candidates(source, map);
+    plan.diagnostics.extend(warnings);
+    let mut context = Context::default();
+    for (path, dialect, text) in &texts {
+        dialect.collect(path, text, map, &mut context);
+    }
+    for (path, dialect, text) in &texts {
+        let index = LineIndex::new(text);
+        let lines: Vec<&str> = text.lines().collect();
+        let skip_file = text.contains(SKIP_FILE);
+        for mut finding in dialect.scan(path, text, map, &context) {
+            let line = index.line_of(finding.offset);
+            if let Some(warning) = finding.warning.take() {
+                plan.diagnostics
+                    .push(Diagnostic::warning(path, Some(line), warning));
+            }
+            let marked = |number: usize| {
+                number >= 1
+                    && lines
+                        .get(number - 1)
+                        .is_some_and(|text| text.contains(IGNORE))
+            };
+            if skip_file || marked(line) || marked(line - 1) {
+                let marker = if skip_file { SKIP_FILE } else { IGNORE };
+                finding = Finding {
+                    action: Action::Ok,
+                    message: format!("left alone: marked `{marker}`"),
+                    edits: Vec::new(),
+                    ..finding
+                };
+            }
+            let caveat = finding
+                .script
+                .as_deref()
+                .and_then(|script| map.target(script))
+                .and_then(|target| target.caveat.clone());
+            if let (Action::Rewrite, Some(caveat)) = (finding.action, caveat) {
+                finding = Finding {
+                    action: Action::Manual,
+                    message: format!("{}; but {caveat}", finding.message),
+                    edits: Vec::new(),
+                    ..finding
+                };
+            }
+            if finding.action == Action::Rewrite {
+                edits
+                    .entry((*path).clone())
+                    .or_default()
+                    .extend(finding.edits);
+            }
+            plan.references.push(Reference {
+                file: (*path).clone(),
+                line,
+                dialect: dialect.name(),
+                script: finding.script,
+                action: finding.action,
+                message: finding.message,
+            });
+        }
+    }
+}
