@@ -76,6 +76,56 @@ impl Repo {
             .join("/"))
     }
 
+    /// The files a commit could hold under `prefix` (a directory relative to the work tree,
+    /// `""` for all of it): the tracked files, and the untracked ones git does not ignore. This
+    /// is what git itself considers the repository's content, which an ignore-aware walk gets
+    /// wrong for tracked files that match an ignore pattern. Paths are relative to `prefix`.
+    pub fn listed_files(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        let under = |path: &str| -> Option<String> {
+            if prefix.is_empty() {
+                return Some(path.to_owned());
+            }
+            path.strip_prefix(prefix)?
+                .strip_prefix('/')
+                .map(str::to_owned)
+        };
+        let mut files = Vec::new();
+        let index = self.repo.index().context("cannot read the git index")?;
+        for entry in index.iter() {
+            // Submodules are other repositories, listed as commits, not files.
+            if entry.mode == 0o160_000 {
+                continue;
+            }
+            let Ok(path) = std::str::from_utf8(&entry.path) else {
+                continue;
+            };
+            files.extend(under(path));
+        }
+        let mut options = StatusOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false)
+            .exclude_submodules(true);
+        if !prefix.is_empty() {
+            options.pathspec(format!("{prefix}/"));
+        }
+        let statuses = self
+            .repo
+            .statuses(Some(&mut options))
+            .context("cannot read the git status")?;
+        for entry in statuses.iter() {
+            if entry.status().contains(Status::WT_NEW)
+                && let Ok(path) = entry.path()
+            {
+                files.extend(under(path));
+            }
+        }
+        files.sort();
+        files.dedup();
+        Ok(files)
+    }
+
     /// Tracked files with uncommitted or staged changes; untracked files only among `touched`,
     /// the paths a plan would write (others cannot be lost by it).
     pub fn dirty_files(&self, touched: &[String]) -> anyhow::Result<Vec<DirtyFile>> {

@@ -1,7 +1,9 @@
 //! The tree on disk: which files exist, and reading them. With [`crate::apply`] and
 //! [`crate::git`]-like layers, this is where the outside world is touched.
 //!
-//! The walk honours `.gitignore` (also outside a git repository), skips version-control,
+//! In a git work tree the files are those git tracks or would track (untracked and not ignored),
+//! exactly what a commit can contain; a tracked file matching an ignore pattern is still there.
+//! Elsewhere the walk honours the `.gitignore` files inside the tree, skips version-control,
 //! virtualenv, tox and build directories, and never follows a symbolic link: a linked file or
 //! directory is neither read nor written, so nothing outside the tree can be reached through one.
 //! Files are read on demand, once, and only when a stage asks for them.
@@ -47,13 +49,45 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// Walk `root`.
+    /// List the files under `root`: in a git work tree, the files git tracks or would track
+    /// (as a commit sees them); elsewhere, an ignore-aware walk.
     pub fn open(root: &Path) -> anyhow::Result<Workspace> {
         let metadata =
             std::fs::metadata(root).with_context(|| format!("cannot open `{}`", root.display()))?;
         if !metadata.is_dir() {
             bail!("`{}` is not a directory", root.display());
         }
+        if let Some(repo) = crate::git::Repo::discover(root)? {
+            let prefix = repo.relative(root)?;
+            let mut files = BTreeSet::new();
+            let mut dirs = BTreeSet::new();
+            for file in repo.listed_files(&prefix)? {
+                // A tracked file deleted from the work tree, or a symbolic link, is not read.
+                let is_file = std::fs::symlink_metadata(root.join(&file))
+                    .is_ok_and(|metadata| metadata.is_file());
+                if !is_file {
+                    continue;
+                }
+                let mut dir = file.as_str();
+                while let Some((parent, _)) = dir.rsplit_once('/') {
+                    if !dirs.insert(parent.to_owned()) {
+                        break;
+                    }
+                    dir = parent;
+                }
+                files.insert(file);
+            }
+            return Ok(Workspace {
+                root: root.to_owned(),
+                files,
+                dirs,
+            });
+        }
+        Self::walk(root)
+    }
+
+    /// Walk `root`, which is not in a git work tree, honouring the ignore files inside it.
+    fn walk(root: &Path) -> anyhow::Result<Workspace> {
         let files = Mutex::new(BTreeSet::new());
         let dirs = Mutex::new(BTreeSet::new());
         let walker = ignore::WalkBuilder::new(root)
@@ -62,6 +96,8 @@ impl Workspace {
             .git_exclude(true)
             .git_global(false)
             .require_git(false)
+            // Ignore files above the root belong to no repository this tree is part of.
+            .parents(false)
             .follow_links(false)
             .filter_entry(|entry| {
                 let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());

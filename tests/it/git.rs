@@ -327,3 +327,35 @@ fn commit_and_topic_need_git_and_an_identity() {
     );
     assert_eq!(read_tree(repo.path()), before);
 }
+
+#[test]
+fn tracked_files_are_scanned_even_when_an_ignore_pattern_matches() {
+    let scratch = tempfile::tempdir().unwrap();
+    let tree = scratch.path().join("deploy");
+    fs::create_dir_all(tree.join("etc")).unwrap();
+    fs::write(
+        tree.join("etc/nova-api-uwsgi.ini"),
+        "[uwsgi]\nwsgi-file = /usr/bin/nova-api-wsgi\n",
+    )
+    .unwrap();
+    fs::write(
+        tree.join("etc/local.ini"),
+        "[uwsgi]\nwsgi-file = /usr/bin/nova-api-wsgi\n",
+    )
+    .unwrap();
+    fs::write(tree.join(".gitignore"), "etc/*.ini\n").unwrap();
+    let repo = git_repository(&tree);
+    git(repo.path(), &["add", "-f", "etc/nova-api-uwsgi.ini"]);
+    git(
+        repo.path(),
+        &["commit", "-q", "-m", "Track one ignored file"],
+    );
+    let output = wsgi_migrate_in(repo.path(), &["check", path(&repo)]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let listing = stdout(&output);
+    assert!(listing.contains("etc/nova-api-uwsgi.ini:2:"), "{listing}");
+    assert!(
+        !listing.contains("etc/local.ini"),
+        "an ignored untracked file is not part of the repository: {listing}"
+    );
+}
