@@ -88,7 +88,32 @@ pub fn remove(text: &str, scripts: &BTreeSet<String>) -> Vec<Edit> {
             }
         }
     }
+    let mut edits = merge_overlapping(edits);
+    // The first line's range starts before a byte order mark, which belongs to the file, not to
+    // the line, and stays when that line goes.
+    let bom = crate::text::bom_len(text);
+    for edit in &mut edits {
+        if edit.range.start < bom {
+            edit.range.start = bom;
+        }
+    }
     edits
+}
+
+/// Two emptied sections side by side both take the blank line between them: every edit here
+/// is a deletion, so overlapping ones become one deletion of their union.
+fn merge_overlapping(mut edits: Vec<Edit>) -> Vec<Edit> {
+    edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    let mut merged: Vec<Edit> = Vec::with_capacity(edits.len());
+    for edit in edits {
+        match merged.last_mut() {
+            Some(last) if edit.range.start < last.range.end => {
+                last.range.end = last.range.end.max(edit.range.end);
+            }
+            _ => merged.push(edit),
+        }
+    }
+    merged
 }
 
 fn wsgi_options<'d>(doc: &'d IniDocument<'_>) -> Vec<(&'d IniSection, &'d IniOption)> {
@@ -218,9 +243,38 @@ mod tests {
     }
 
     #[test]
+    fn removes_two_emptied_sections_side_by_side() {
+        // Found by `scripts/fuzz` (setup_cfg_edit): both removals took the blank line between
+        // the sections, and the overlapping edits could not be applied.
+        let text = "[metadata]\nname = x\n\n[entry_points]\nwsgi_scripts =\n    a-wsgi = a.api:app\n\n[options.entry_points]\nwsgi_scripts =\n    b-wsgi = b.api:app\n";
+        let after = remove_all(text);
+        assert!(after.starts_with("[metadata]\nname = x\n"), "{after:?}");
+        assert!(
+            !after.contains("wsgi") && !after.contains("entry_points"),
+            "{after:?}"
+        );
+        assert_eq!(remove_all(&after), after);
+        // The fuzzer's own input: the same section twice, which configparser refuses.
+        let text = "[entry_points]\nwsgi_scripts =\n\n    a-wsgi = a.b:c\n\n\n    b-wsgi = b.c:e_sc\n\n[entry_points]\nwsgi_scripts =    toy-wsgi-public = toa.ypp:init_app\n";
+        let scripts = read("setup.cfg", text)
+            .0
+            .into_iter()
+            .map(|e| e.script)
+            .collect();
+        assert_eq!(apply_edits(text, &remove(text, &scripts)).unwrap(), "");
+    }
+
+    #[test]
     fn removes_an_attached_wsgi_note() {
         let text = "[entry_points]\na =\n    a = a:main\n# NOTE: wsgi scripts go away in 2026.1\nwsgi_scripts =\n    x = x.api:app\n";
         assert_eq!(remove_all(text), "[entry_points]\na =\n    a = a:main\n");
+    }
+
+    #[test]
+    fn keeps_the_bom_when_the_first_section_goes() {
+        let text =
+            "\u{feff}[entry_points]\nwsgi_scripts =\n    x = x.api:app\n\n[metadata]\nname = x\n";
+        assert_eq!(remove_all(text), "\u{feff}[metadata]\nname = x\n");
     }
 
     #[test]
