@@ -113,7 +113,18 @@ impl Transaction {
         let target = self.resolve(root, relative)?;
         let existing = fs::symlink_metadata(&target);
         match (&expected, &existing) {
-            (None, Ok(_)) => bail!("`{relative}` appeared since the plan was made; run again"),
+            (None, Ok(metadata)) => {
+                let what = if metadata.is_dir() {
+                    "a directory"
+                } else if metadata.file_type().is_symlink() {
+                    "a symbolic link"
+                } else {
+                    "a file"
+                };
+                bail!(
+                    "`{relative}` must be created, but {what} is already there that the plan did not read (ignored by git, or not a regular file): move it away and run again"
+                )
+            }
             (Some(_), Err(error)) => bail!("`{relative}` cannot be read: {error}"),
             (Some(_), Ok(metadata)) if !metadata.is_file() => {
                 bail!("`{relative}` is not a regular file")

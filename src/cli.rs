@@ -14,9 +14,8 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commit;
-use crate::diagnostic::Diagnostic;
 use crate::dialect::Action;
-use crate::plan::{self, EntryStatus, FileChange, Options, Plan, PlannedEntryPoint, Reference};
+use crate::plan::{self, EntryStatus, FileChange, Options, Plan};
 use crate::render::{self, Paths, Style};
 use crate::script_map::{self, MapEntry, MapSource};
 use crate::verify;
@@ -240,6 +239,26 @@ fn options(common: &Common, release_notes: plan::ReleaseNotes) -> anyhow::Result
 }
 
 fn workspaces(common: &Common) -> anyhow::Result<Vec<Workspace>> {
+    // A tree given twice, or inside another given tree, would be planned (and written) twice.
+    let roots: Vec<PathBuf> = common
+        .paths
+        .iter()
+        .map(|root| {
+            root.canonicalize()
+                .with_context(|| format!("cannot open `{}`", root.display()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    for (index, root) in roots.iter().enumerate() {
+        for (other_index, other) in roots.iter().enumerate() {
+            if index != other_index && root.starts_with(other) {
+                anyhow::bail!(
+                    "`{}` is inside `{}`, which is also given: give each tree once",
+                    common.paths[index].display(),
+                    common.paths[other_index].display()
+                );
+            }
+        }
+    }
     common
         .paths
         .iter()
@@ -278,181 +297,160 @@ fn plan_all(common: &Common, release_notes: plan::ReleaseNotes) -> anyhow::Resul
 fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
     let mut out = String::new();
     let mut err = String::new();
-    let code =
-        match &cli.command {
-            Command::Scan { common, format } => {
-                let planned = plan_all(common, plan::ReleaseNotes::Combined)?;
-                match format {
-                    // One JSON document, whatever the number of PATHs, with paths shown as in text.
-                    Format::Json => {
-                        let mut merged = Plan::default();
-                        for item in &planned {
-                            let show = |file: &str| {
+    let code = match &cli.command {
+        Command::Scan { common, format } => {
+            let planned = plan_all(common, plan::ReleaseNotes::Combined)?;
+            match format {
+                // One JSON document, whatever the number of PATHs, with paths shown as in text.
+                Format::Json => {
+                    let plans: Vec<(Paths<'_>, &Plan)> = planned
+                        .iter()
+                        .map(|item| {
+                            (
                                 Paths {
                                     prefix: &item.prefix,
-                                }
-                                .show(file)
-                            };
-                            merged
-                                .entry_points
-                                .extend(item.plan.entry_points.iter().map(|entry| {
-                                    PlannedEntryPoint {
-                                        file: show(&entry.file),
-                                        path: entry.path.as_deref().map(show),
-                                        ..entry.clone()
-                                    }
-                                }));
-                            merged.references.extend(item.plan.references.iter().map(
-                                |reference| Reference {
-                                    file: show(&reference.file),
-                                    ..reference.clone()
                                 },
-                            ));
-                            merged.diagnostics.extend(item.plan.diagnostics.iter().map(
-                                |diagnostic| Diagnostic {
-                                    file: show(&diagnostic.file),
-                                    ..diagnostic.clone()
-                                },
-                            ));
-                        }
-                        out.push_str(&render::json(&merged));
+                                &item.plan,
+                            )
+                        })
+                        .collect();
+                    out.push_str(&render::json_report(&plans));
+                    out.push('\n');
+                }
+                Format::Text => {
+                    for item in &planned {
+                        out.push_str(&render::findings(
+                            &item.plan,
+                            Paths {
+                                prefix: &item.prefix,
+                            },
+                            style,
+                        ));
+                        out.push_str(&render::summary(&item.plan));
                         out.push('\n');
                     }
-                    Format::Text => {
-                        for item in &planned {
-                            out.push_str(&render::findings(
-                                &item.plan,
-                                Paths {
-                                    prefix: &item.prefix,
-                                },
-                                style,
-                            ));
-                            out.push_str(&render::summary(&item.plan));
-                            out.push('\n');
-                        }
-                    }
-                }
-                if planned.iter().any(|item| item.plan.has_errors()) {
-                    2
-                } else {
-                    0
                 }
             }
-            Command::Apply { common, apply } => {
-                let notes = if apply.no_release_note {
-                    plan::ReleaseNotes::Off
-                } else if apply.split {
-                    plan::ReleaseNotes::Split
-                } else {
-                    plan::ReleaseNotes::Combined
-                };
-                // Held from planning to writing, so that a concurrent run waits, then plans
-                // from what this one wrote.
-                let _locks = if apply.dry_run {
-                    Vec::new()
-                } else {
-                    // Always in one order, so that two runs over the same roots cannot deadlock.
-                    let mut roots: Vec<PathBuf> = common
-                        .paths
-                        .iter()
-                        .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
-                        .collect();
-                    roots.sort();
-                    roots.dedup();
-                    roots
-                        .iter()
-                        .map(|root| workspace::lock(root))
-                        .collect::<anyhow::Result<Vec<_>>>()?
-                };
-                let planned = plan_all(common, notes)?;
-                let mut report = String::new();
-                let code = apply_command(&planned, apply, style, &mut out, &mut report)?;
-                // A dry run's stdout is only the diff, so that it can be piped to `git apply`.
-                if apply.dry_run {
-                    err.push_str(&report)
-                } else {
-                    out.push_str(&report)
-                }
-                code
+            if planned.iter().any(|item| item.plan.has_errors()) {
+                2
+            } else {
+                0
             }
-            Command::Verify {
-                project,
-                python,
-                serve,
-                config,
-                request_path,
-            } => verify_command(
-                project,
-                python,
-                *serve,
-                config.as_deref(),
-                request_path,
-                &mut out,
-            )?,
-            Command::Check { common } => {
-                // pre-commit passes the changed files: plan the repository around them, then
-                // report only what lies inside them.
-                let files: Vec<&PathBuf> =
-                    common.paths.iter().filter(|path| path.is_file()).collect();
-                let only = if files.is_empty() {
-                    None
-                } else {
-                    if files.len() != common.paths.len() {
-                        anyhow::bail!("give `check` either directories or files, not both");
-                    }
-                    Some(
-                        files
-                            .iter()
-                            .map(|file| relative_to_cwd(file))
-                            .collect::<anyhow::Result<BTreeSet<String>>>()?,
-                    )
-                };
-                let planned = if only.is_some() {
-                    let root = Common {
-                        paths: vec![PathBuf::from(".")],
-                        ..common.clone()
-                    };
-                    plan_all(&root, plan::ReleaseNotes::Combined)?
-                } else {
-                    plan_all(common, plan::ReleaseNotes::Combined)?
-                };
-                check_command(&planned, only.as_ref(), &mut out)
-            }
-            Command::Map {
-                common,
-                format,
-                no_registry,
-            } => {
-                let options = options(common, plan::ReleaseNotes::Combined)?;
-                let workspaces = workspaces(common)?;
-                let sources: Vec<&dyn plan::Source> = workspaces
+        }
+        Command::Apply { common, apply } => {
+            let notes = if apply.no_release_note {
+                plan::ReleaseNotes::Off
+            } else if apply.split {
+                plan::ReleaseNotes::Split
+            } else {
+                plan::ReleaseNotes::Combined
+            };
+            // Held from planning to writing, so that a concurrent run waits, then plans
+            // from what this one wrote.
+            let _locks = if apply.dry_run {
+                Vec::new()
+            } else {
+                // Always in one order, so that two runs over the same roots cannot deadlock.
+                let mut roots: Vec<PathBuf> = common
+                    .paths
                     .iter()
-                    .map(|workspace| workspace as &dyn plan::Source)
+                    .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
                     .collect();
-                let (builder, diagnostics) = plan::script_map(&sources, &options);
-                let entries: BTreeMap<String, MapEntry> = builder
-                    .entries()
+                roots.sort();
+                roots.dedup();
+                roots
                     .iter()
-                    .filter(|(_, entry)| !(*no_registry && entry.source == MapSource::Registry))
-                    .map(|(script, entry)| (script.clone(), entry.clone()))
-                    .collect();
-                out.push_str(&match format {
-                    MapFormat::Toml => script_map::to_toml(&entries),
-                    MapFormat::Json => script_map::to_json(&entries) + "\n",
-                });
-                let mut failed = false;
-                for diagnostic in &diagnostics {
-                    failed |= diagnostic.severity == crate::diagnostic::Severity::Error;
-                    err.push_str(&format!(
-                        "{}: {}: {}\n",
-                        location("", &diagnostic.file, diagnostic.line),
-                        diagnostic.severity,
-                        diagnostic.message
-                    ));
-                }
-                if failed { 2 } else { 0 }
+                    .map(|root| workspace::lock(root))
+                    .collect::<anyhow::Result<Vec<_>>>()?
+            };
+            let planned = plan_all(common, notes)?;
+            let mut report = String::new();
+            let code = apply_command(&planned, apply, style, &mut out, &mut report)?;
+            // A dry run's stdout is only the diff, so that it can be piped to `git apply`.
+            if apply.dry_run {
+                err.push_str(&report)
+            } else {
+                out.push_str(&report)
             }
-        };
+            code
+        }
+        Command::Verify {
+            project,
+            python,
+            serve,
+            config,
+            request_path,
+        } => verify_command(
+            project,
+            python,
+            *serve,
+            config.as_deref(),
+            request_path,
+            &mut out,
+        )?,
+        Command::Check { common } => {
+            // pre-commit passes the changed files: plan the repository around them, then
+            // report only what lies inside them.
+            let files: Vec<&PathBuf> = common.paths.iter().filter(|path| path.is_file()).collect();
+            let only = if files.is_empty() {
+                None
+            } else {
+                if files.len() != common.paths.len() {
+                    anyhow::bail!("give `check` either directories or files, not both");
+                }
+                Some(
+                    files
+                        .iter()
+                        .map(|file| relative_to_cwd(file))
+                        .collect::<anyhow::Result<BTreeSet<String>>>()?,
+                )
+            };
+            let planned = if only.is_some() {
+                let root = Common {
+                    paths: vec![PathBuf::from(".")],
+                    ..common.clone()
+                };
+                plan_all(&root, plan::ReleaseNotes::Combined)?
+            } else {
+                plan_all(common, plan::ReleaseNotes::Combined)?
+            };
+            check_command(&planned, only.as_ref(), &mut out)
+        }
+        Command::Map {
+            common,
+            format,
+            no_registry,
+        } => {
+            let options = options(common, plan::ReleaseNotes::Combined)?;
+            let workspaces = workspaces(common)?;
+            let sources: Vec<&dyn plan::Source> = workspaces
+                .iter()
+                .map(|workspace| workspace as &dyn plan::Source)
+                .collect();
+            let (builder, diagnostics) = plan::script_map(&sources, &options);
+            let entries: BTreeMap<String, MapEntry> = builder
+                .entries()
+                .iter()
+                .filter(|(_, entry)| !(*no_registry && entry.source == MapSource::Registry))
+                .map(|(script, entry)| (script.clone(), entry.clone()))
+                .collect();
+            out.push_str(&match format {
+                MapFormat::Toml => script_map::to_toml(&entries),
+                MapFormat::Json => script_map::to_json(&entries) + "\n",
+            });
+            let mut failed = false;
+            for diagnostic in &diagnostics {
+                failed |= diagnostic.severity == crate::diagnostic::Severity::Error;
+                err.push_str(&format!(
+                    "{}: {}: {}\n",
+                    location("", &diagnostic.file, diagnostic.line),
+                    diagnostic.severity,
+                    diagnostic.message
+                ));
+            }
+            if failed { 2 } else { 0 }
+        }
+    };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = stdout.write_all(out.as_bytes());
@@ -461,7 +459,6 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-/// `apply`: the diff goes to `diff_out`, everything else to `report`.
 /// `apply`: the diff goes to `diff_out`, everything else to `report`.
 fn apply_command(
     planned: &[Planned],
@@ -551,6 +548,13 @@ fn apply_command(
         return Ok(0);
     }
 
+    if (args.signoff || args.split || args.message_file.is_some())
+        && !(args.commit || args.topic.is_some())
+    {
+        anyhow::bail!(
+            "--signoff, --split and --message-file shape a commit: add --commit or --topic TOPIC"
+        );
+    }
     let message = match &args.message_file {
         Some(file) => Some(
             std::fs::read_to_string(file)
@@ -689,6 +693,11 @@ fn verify_command(
             config: config.clone(),
             path: request_path.to_owned(),
         };
+        if verify::interrupted() {
+            out.push_str("wsgi-migrate: interrupted; the remaining modules were not checked\n");
+            failures += 1;
+            break;
+        }
         let imported = report(verify::import_check(&request, &exposed.module)?, out);
         let serves_this = config_module
             .as_deref()

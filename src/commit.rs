@@ -11,7 +11,9 @@ use anyhow::{Context as _, bail};
 use crate::apply;
 use crate::commit_message::{self, Part};
 use crate::git::{self, Repo, Staged};
+use crate::plan::join;
 use crate::plan::{EntryStatus, FileChange, Plan};
+use crate::release_note;
 
 /// What to do with git once the plan is written.
 #[derive(Debug, Clone, Default)]
@@ -115,17 +117,28 @@ pub fn apply_and_commit(
     if request.split && request.message.is_some() {
         bail!("--message-file gives one message, so it cannot be used with --split");
     }
-    if let Some(topic) = &request.topic {
+    // Everything that could stop the commit is checked before anything is written.
+    if request.commits() {
         for group in &repos {
-            group.repo.switch_to_branch(topic)?;
+            group.repo.check_head()?;
+            if let Some(topic) = &request.topic {
+                group.repo.check_branch(topic)?;
+            }
         }
     }
 
     apply::apply(&changes)?;
 
     let mut outcome = Outcome::default();
-    if !request.commits() {
+    if !request.commits() || changes.is_empty() {
         return Ok(Ok(outcome));
+    }
+    // The branch moves only now that there is something to commit on it; the work tree is the
+    // same on both, since the topic branch starts at HEAD.
+    if let Some(topic) = &request.topic {
+        for group in &repos {
+            group.repo.switch_to_branch(topic)?;
+        }
     }
     for (group, signature) in repos.iter().zip(&signatures) {
         let plans: Vec<&Plan> = group
@@ -143,11 +156,12 @@ pub fn apply_and_commit(
                 .targets
                 .iter()
                 .flat_map(|(prefix, target)| {
+                    let declaring = declaring_files(target.plan);
                     target
                         .plan
                         .changes
                         .iter()
-                        .filter(move |change| in_part(target.plan, change, part))
+                        .filter(move |change| in_part(&declaring, change, part))
                         .flat_map(move |change| staged(prefix, change))
                 })
                 .collect();
@@ -211,14 +225,6 @@ fn group_by_repository<'a>(
     Ok(groups)
 }
 
-fn join(prefix: &str, path: &str) -> String {
-    if prefix.is_empty() {
-        path.to_owned()
-    } else {
-        format!("{prefix}/{path}")
-    }
-}
-
 fn staged(prefix: &str, change: &FileChange) -> Vec<Staged> {
     match change {
         FileChange::Create { path, .. } | FileChange::Modify { path, .. } => {
@@ -232,22 +238,21 @@ fn staged(prefix: &str, change: &FileChange) -> Vec<Staged> {
 }
 
 /// Whether `change` belongs in the commit for `part`: the removal commit holds the files that
-/// declared removed entry points and the upgrade note; the other commit holds the rest.
-fn in_part(plan: &Plan, change: &FileChange, part: Part) -> bool {
-    let declaring: BTreeSet<&str> = plan
-        .entry_points
-        .iter()
-        .filter(|entry| entry.remove && entry.status != EntryStatus::Error)
-        .map(|entry| entry.file.as_str())
-        .collect();
-    let path = change.path();
-    let removal = declaring.contains(path)
-        || path.rsplit('/').next().is_some_and(|name| {
-            name.starts_with("remove-") && path.contains("releasenotes/notes/")
-        });
+/// declared removed entry points (`declaring`) and the upgrade note; the other holds the rest.
+fn in_part(declaring: &BTreeSet<&str>, change: &FileChange, part: Part) -> bool {
+    let removal = declaring.contains(change.path()) || release_note::is_upgrade_note(change.path());
     match part {
         Part::Whole => true,
         Part::AddModules => !removal,
         Part::RemoveEntryPoints => removal,
     }
+}
+
+/// The files of `plan` that declare entry points it removes.
+fn declaring_files(plan: &Plan) -> BTreeSet<&str> {
+    plan.entry_points
+        .iter()
+        .filter(|entry| entry.remove && entry.status != EntryStatus::Error)
+        .map(|entry| entry.file.as_str())
+        .collect()
 }

@@ -195,26 +195,12 @@ impl Repo {
     /// Make `branch` the current branch: created at HEAD when missing, reused when it already
     /// points at HEAD, refused when it points elsewhere. The work tree is not touched.
     pub fn switch_to_branch(&self, branch: &str) -> anyhow::Result<()> {
-        if !git2::Branch::name_is_valid(branch).unwrap_or(false) {
-            bail!("`{branch}` is not a valid branch name");
-        }
-        let head = self.head_commit()?;
-        match self.repo.find_branch(branch, BranchType::Local) {
-            Ok(existing) => {
-                let target = existing.get().target();
-                if target != Some(head.id()) {
-                    bail!(
-                        "branch `{branch}` already exists and points at {} rather than HEAD ({}); delete or rename it, or choose another --topic",
-                        target.map_or_else(|| "nothing".to_owned(), short),
-                        short(head.id())
-                    );
-                }
-            }
-            Err(_) => {
-                self.repo
-                    .branch(branch, &head, false)
-                    .with_context(|| format!("cannot create branch `{branch}`"))?;
-            }
+        self.check_branch(branch)?;
+        if self.repo.find_branch(branch, BranchType::Local).is_err() {
+            let head = self.head_commit()?;
+            self.repo
+                .branch(branch, &head, false)
+                .with_context(|| format!("cannot create branch `{branch}`"))?;
         }
         self.repo
             .set_head(&format!("refs/heads/{branch}"))
@@ -232,29 +218,39 @@ impl Repo {
         }
     }
 
-    /// Stage exactly `paths` and commit them on HEAD with `message`, which gets a `Change-Id`
-    /// trailer unless it has one.
+    /// Commit exactly `paths` on HEAD with `message`, which gets a `Change-Id` trailer unless it
+    /// has one. The commit's tree is HEAD's tree with these paths replaced from the work tree,
+    /// so changes the user had staged before are neither committed nor unstaged; the index then
+    /// records the committed paths, so the work tree shows them as clean.
     pub fn commit(
         &self,
         paths: &[Staged],
         message: &str,
         signature: &Signature<'_>,
     ) -> anyhow::Result<Oid> {
-        let mut index = self.repo.index().context("cannot read the git index")?;
+        let parent = self.head_commit()?;
+        let mut tree_index = git2::Index::new().context("cannot make an index")?;
+        tree_index
+            .read_tree(&parent.tree()?)
+            .context("cannot read HEAD's tree")?;
         for path in paths {
             match path {
-                Staged::Write(path) => index
-                    .add_path(Path::new(path))
-                    .with_context(|| format!("cannot stage `{path}`"))?,
-                Staged::Remove(path) => index
-                    .remove_path(Path::new(path))
-                    .with_context(|| format!("cannot stage the removal of `{path}`"))?,
+                Staged::Write(path) => {
+                    let entry = self.entry_for(path)?;
+                    tree_index
+                        .add(&entry)
+                        .with_context(|| format!("cannot stage `{path}`"))?;
+                }
+                Staged::Remove(path) => {
+                    // A path HEAD does not hold has nothing to remove.
+                    let _ = tree_index.remove_path(Path::new(path));
+                }
             }
         }
-        index.write().context("cannot write the git index")?;
-        let tree_id = index.write_tree().context("cannot write the tree")?;
+        let tree_id = tree_index
+            .write_tree_to(&self.repo)
+            .context("cannot write the tree")?;
         let tree = self.repo.find_tree(tree_id)?;
-        let parent = self.head_commit()?;
         let message = if message.lines().any(|line| line.starts_with("Change-Id: I")) {
             message.to_owned()
         } else {
@@ -272,7 +268,72 @@ impl Repo {
                 &[&parent],
             )
             .context("cannot create the commit")?;
+        let mut index = self.repo.index().context("cannot read the git index")?;
+        for path in paths {
+            match path {
+                Staged::Write(path) => index
+                    .add_path(Path::new(path))
+                    .with_context(|| format!("cannot stage `{path}`"))?,
+                Staged::Remove(path) => {
+                    let _ = index.remove_path(Path::new(path));
+                }
+            }
+        }
+        index.write().context("cannot write the git index")?;
         Ok(oid)
+    }
+
+    /// An index entry for the work tree's file at `path`: its content as a blob, and whether it
+    /// is executable.
+    fn entry_for(&self, path: &str) -> anyhow::Result<git2::IndexEntry> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let full = self.workdir.join(path);
+        let metadata =
+            std::fs::symlink_metadata(&full).with_context(|| format!("cannot stage `{path}`"))?;
+        let blob = self
+            .repo
+            .blob_path(&full)
+            .with_context(|| format!("cannot stage `{path}`"))?;
+        let executable = metadata.permissions().mode() & 0o111 != 0;
+        Ok(git2::IndexEntry {
+            ctime: git2::IndexTime::new(0, 0),
+            mtime: git2::IndexTime::new(0, 0),
+            dev: 0,
+            ino: 0,
+            mode: if executable { 0o100_755 } else { 0o100_644 },
+            uid: 0,
+            gid: 0,
+            file_size: u32::try_from(metadata.len()).unwrap_or(u32::MAX),
+            id: blob,
+            flags: u16::try_from(path.len().min(0xfff)).unwrap_or(0xfff),
+            flags_extended: 0,
+            path: path.as_bytes().to_vec(),
+        })
+    }
+
+    /// Refuse a topic branch that cannot be used: an invalid name, or one that exists and
+    /// points elsewhere than HEAD. Nothing is changed.
+    pub fn check_branch(&self, branch: &str) -> anyhow::Result<()> {
+        if !git2::Branch::name_is_valid(branch).unwrap_or(false) {
+            bail!("`{branch}` is not a valid branch name");
+        }
+        let head = self.head_commit()?;
+        if let Ok(existing) = self.repo.find_branch(branch, BranchType::Local) {
+            let target = existing.get().target();
+            if target != Some(head.id()) {
+                bail!(
+                    "branch `{branch}` already exists and points at {} rather than HEAD ({}); delete or rename it, or choose another --topic",
+                    target.map_or_else(|| "nothing".to_owned(), short),
+                    short(head.id())
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuse to commit in a repository whose HEAD has no commit yet.
+    pub fn check_head(&self) -> anyhow::Result<()> {
+        self.head_commit().map(|_| ())
     }
 
     /// Stage every change under the work tree, for tests that set a repository up.

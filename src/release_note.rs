@@ -42,6 +42,16 @@ pub fn file_name(migration: &Migration, sections: Sections) -> String {
     format!("{slug}-{}.yaml", &digest[..16.min(digest.len())])
 }
 
+/// Whether `path` is an upgrade note [`file_name`] made, which belongs with the removal of the
+/// entry points when the migration is split in two commits.
+pub fn is_upgrade_note(path: &str) -> bool {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    (dir == "releasenotes/notes" || dir.ends_with("/releasenotes/notes"))
+        && name.starts_with("remove-")
+        && name.contains("-wsgi-scripts-")
+        && name.ends_with(".yaml")
+}
+
 /// The YAML text of the note with `sections`.
 pub fn note(migration: &Migration, sections: Sections) -> String {
     let mut out = String::from("---\n");
@@ -87,6 +97,11 @@ fn features(migration: &Migration) -> String {
         .iter()
         .map(|(script, _)| script.clone())
         .collect();
+    let replace = if modules.len() == 1 {
+        "replaces"
+    } else {
+        "replace"
+    };
     let (module_word, script_word) = (
         if modules.len() == 1 {
             "module"
@@ -101,7 +116,7 @@ fn features(migration: &Migration) -> String {
     );
     let text = format!(
         "A new {}, {}, has been added as a place to gather WSGI ``application`` objects. \
-         It provides the {module_word} {}, which replace the {} {script_word}. Deployment tools \
+         It provides the {module_word} {}, which {replace} the {} {script_word}. Deployment tools \
          should load the {module_word} instead of the {script_word}, which also makes servers \
          such as gunicorn and uWSGI simpler to configure. For example, a uWSGI configuration \
          that reads::",
@@ -200,6 +215,9 @@ mod tests {
             name.len(),
             "add-nova-wsgi-module-".len() + 16 + ".yaml".len()
         );
-        assert!(file_name(&nova(true), Sections::Upgrade).starts_with("remove-nova-wsgi-scripts-"));
+        let upgrade = file_name(&nova(true), Sections::Upgrade);
+        assert!(upgrade.starts_with("remove-nova-wsgi-scripts-"));
+        assert!(is_upgrade_note(&format!("releasenotes/notes/{upgrade}")));
+        assert!(!is_upgrade_note(&format!("releasenotes/notes/{name}")));
     }
 }

@@ -148,6 +148,35 @@ pub struct JsonReport<'a> {
     pub diagnostics: &'a [Diagnostic],
 }
 
+/// One JSON report for the plans of several trees, with each file shown as in text output
+/// (behind its tree's prefix when several were scanned).
+pub fn json_report(plans: &[(Paths<'_>, &Plan)]) -> String {
+    let mut merged = Plan::default();
+    for (paths, plan) in plans {
+        let show = |file: &str| paths.show(file);
+        merged
+            .entry_points
+            .extend(plan.entry_points.iter().map(|entry| PlannedEntryPoint {
+                file: show(&entry.file),
+                path: entry.path.as_deref().map(show),
+                ..entry.clone()
+            }));
+        merged
+            .references
+            .extend(plan.references.iter().map(|reference| Reference {
+                file: show(&reference.file),
+                ..reference.clone()
+            }));
+        merged
+            .diagnostics
+            .extend(plan.diagnostics.iter().map(|diagnostic| Diagnostic {
+                file: show(&diagnostic.file),
+                ..diagnostic.clone()
+            }));
+    }
+    json(&merged)
+}
+
 pub fn json(plan: &Plan) -> String {
     let report = JsonReport {
         schema_version: 1,

@@ -70,10 +70,10 @@ pub fn module_source(spec: &ModuleSpec<'_>) -> String {
         out.push_str("\n\n");
         out.push_str(&dev_server(&call));
         out.push_str("\n\nif __name__ == \"__main__\":\n    _serve()\nelse:\n");
-        out.push_str(&indent(&build(&call)));
+        out.push_str(&build(&call, "    "));
     } else {
         out.push('\n');
-        out.push_str(&build(&call));
+        out.push_str(&build(&call, ""));
     }
     out
 }
@@ -102,12 +102,17 @@ fn docstring(sentence: &str) -> String {
     format!("{}\n\"\"\"\n", lines.join("\n"))
 }
 
-fn build(call: &str) -> String {
-    format!("with app_lock:\n    if application is None:\n        application = {call}()\n")
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|line| format!("    {line}\n")).collect()
+/// The locked build of `application`, each line starting with `indent`.
+fn build(call: &str, indent: &str) -> String {
+    let assignment = format!("{indent}        application = {call}()");
+    if assignment.len() <= MAX_LINE {
+        return format!(
+            "{indent}with app_lock:\n{indent}    if application is None:\n{assignment}\n"
+        );
+    }
+    format!(
+        "{indent}with app_lock:\n{indent}    if application is None:\n{indent}        application = (\n{indent}            {call}())\n"
+    )
 }
 
 fn script_list(scripts: &[String]) -> String {
@@ -249,7 +254,7 @@ mod tests {
     #[test]
     fn lines_fit_flake8() {
         let source = spec_source(
-            "keystone.server.very_long_module_name.wsgi:initialize_public_application",
+            "keystone.server.very_long_module_name.wsgi:KeystoneApplicationFactory.initialize_public_application",
             &["keystone-wsgi-admin", "keystone-wsgi-public"],
             true,
         );
@@ -257,7 +262,7 @@ mod tests {
             assert!(line.len() <= MAX_LINE, "{line}");
         }
         assert!(source.starts_with("\"\"\"WSGI application replacing the ``keystone-wsgi-admin`` and\n``keystone-wsgi-public`` scripts.\n\"\"\"\n"), "{source}");
-        assert!(source.contains("from keystone.server.very_long_module_name.wsgi import (\n    initialize_public_application)\n"));
+        assert!(source.contains("from keystone.server.very_long_module_name.wsgi import (\n    KeystoneApplicationFactory)\n"));
     }
 
     #[test]

@@ -174,7 +174,17 @@ pub const MAP_HEADER: &str =
 pub fn to_toml(entries: &BTreeMap<String, MapEntry>) -> String {
     let mut out = format!("{MAP_HEADER}\n[scripts]\n");
     for (script, entry) in entries {
-        let _ = writeln!(out, "{script} = \"{}\"", entry.target.spec());
+        // A bare TOML key allows letters, digits, `-` and `_`; script names may also hold `.`
+        // and `+`, which only a quoted key keeps (they never hold quotes or backslashes).
+        let bare = script
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let key = if bare {
+            script.clone()
+        } else {
+            format!("\"{script}\"")
+        };
+        let _ = writeln!(out, "{key} = \"{}\"", entry.target.spec());
     }
     out
 }
@@ -261,10 +271,17 @@ mod tests {
             parse_app_spec("trove.cmd.app_wsgi:application").unwrap(),
             MapSource::Flag,
         );
+        // A name TOML cannot take as a bare key.
+        builder.insert(
+            "toy-api.wsgi",
+            AppTarget::module("toy.wsgi.dotted"),
+            MapSource::Declared,
+        );
         let text = to_toml(builder.entries());
         let read = parse_map_file(&text).unwrap();
         assert_eq!(read["toy-api"].spec(), "toy.wsgi.api:application");
-        assert_eq!(read.len(), 2);
+        assert_eq!(read["toy-api.wsgi"].spec(), "toy.wsgi.dotted:application");
+        assert_eq!(read.len(), 3);
     }
 
     #[test]

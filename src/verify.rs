@@ -80,6 +80,11 @@ pub fn config_module(ini: &str) -> Option<String> {
     None
 }
 
+/// Whether Ctrl-C or SIGTERM arrived: the remaining modules are not checked.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// Install the handler that turns Ctrl-C and SIGTERM into a clean stop of any server started.
 pub fn handle_interrupts() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
@@ -132,7 +137,13 @@ pub fn import_check(request: &Request, module: &str) -> anyhow::Result<Check> {
     let child = command
         .spawn()
         .with_context(|| format!("cannot run `{}`", request.python))?;
-    wait(child, IMPORT_TIMEOUT).with_context(|| format!("importing `{module}`"))?;
+    if let Err(stopped) = wait(child, IMPORT_TIMEOUT) {
+        return Ok(Check {
+            module: module.to_owned(),
+            ok: false,
+            detail: format!("the import {stopped}"),
+        });
+    }
     let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
     let Some(answer) = stdout
         .lines()
@@ -356,10 +367,14 @@ fn wait(mut child: Child, timeout: Duration) -> anyhow::Result<()> {
         if child.try_wait()?.is_some() {
             return Ok(());
         }
-        if INTERRUPTED.load(Ordering::SeqCst) || Instant::now() > deadline {
+        let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+        if interrupted || Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            bail!("stopped after {} seconds", timeout.as_secs());
+            if interrupted {
+                bail!("was interrupted");
+            }
+            bail!("took longer than {} seconds", timeout.as_secs());
         }
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -337,7 +337,8 @@ fn file_name(path: &str) -> &str {
     path.rsplit_once('/').map_or(path, |(_, name)| name)
 }
 
-fn join(dir: &str, path: &str) -> String {
+/// `path` under the relative directory `dir` (`""` for the root), `/`-separated.
+pub(crate) fn join(dir: &str, path: &str) -> String {
     if dir.is_empty() {
         path.to_owned()
     } else {

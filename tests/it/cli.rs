@@ -291,3 +291,38 @@ fn a_bad_map_file_is_an_error_with_its_line() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("map.toml:2: `nova-api-wsgi`"), "{stderr}");
 }
+
+#[test]
+fn a_tree_given_twice_or_nested_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    toy_project(dir.path());
+    fs::create_dir_all(dir.path().join("etc")).unwrap();
+    let nested = dir.path().join("etc");
+    for args in [
+        vec!["apply", path(&dir), path(&dir)],
+        vec!["scan", path(&dir), nested.to_str().unwrap()],
+    ] {
+        let output = wsgi_migrate(&args);
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("give each tree once"),
+            "{}",
+            describe(&output)
+        );
+    }
+    assert!(!dir.path().join("toy/wsgi").exists());
+}
+
+#[test]
+fn commit_options_without_a_commit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    toy_project(dir.path());
+    let output = wsgi_migrate(&["apply", "--signoff", path(&dir)]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("add --commit or --topic"),
+        "{}",
+        describe(&output)
+    );
+    assert!(!dir.path().join("toy/wsgi").exists());
+}

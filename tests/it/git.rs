@@ -359,3 +359,97 @@ fn tracked_files_are_scanned_even_when_an_ignore_pattern_matches() {
         "an ignored untracked file is not part of the repository: {listing}"
     );
 }
+
+#[test]
+fn only_the_plans_files_are_committed_and_staged_work_stays_staged() {
+    let repo = placement_repository();
+    fs::write(repo.path().join("unrelated.txt"), "staged by the user\n").unwrap();
+    git(repo.path(), &["add", "unrelated.txt"]);
+    let output = wsgi_migrate_in(
+        repo.path(),
+        &["apply", "--allow-dirty", "--commit", path(&repo)],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let committed = git(repo.path(), &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(!committed.contains("unrelated.txt"), "{committed}");
+    assert!(committed.contains("placement/wsgi/api.py"), "{committed}");
+    assert_eq!(
+        git(repo.path(), &["status", "--porcelain"]),
+        "A  unrelated.txt\n"
+    );
+}
+
+#[test]
+fn a_failed_write_or_nothing_to_do_leaves_the_branch_alone() {
+    let repo = git_repository(&support::testdata().join("corpus-glance/before"));
+    // A directory where the generated package's __init__.py must go: the write fails.
+    fs::create_dir_all(repo.path().join("glance/wsgi/__init__.py")).unwrap();
+    let output = wsgi_migrate_in(
+        repo.path(),
+        &[
+            "apply",
+            "--allow-dirty",
+            "--topic",
+            "remove-wsgi_scripts",
+            path(&repo),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert_eq!(
+        git(repo.path(), &["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "main"
+    );
+    assert_eq!(
+        git(repo.path(), &["branch", "--list", "remove-wsgi_scripts"]),
+        ""
+    );
+
+    let migrated = placement_repository();
+    let first = wsgi_migrate_in(migrated.path(), &["apply", "--commit", path(&migrated)]);
+    assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
+    let again = wsgi_migrate_in(
+        migrated.path(),
+        &["apply", "--topic", "remove-wsgi_scripts", path(&migrated)],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", describe(&again));
+    assert_eq!(
+        git(
+            migrated.path(),
+            &["branch", "--list", "remove-wsgi_scripts"]
+        ),
+        "",
+        "no branch without a commit"
+    );
+}
+
+#[test]
+fn a_repository_without_commits_is_refused_before_writing() {
+    let scratch = tempfile::tempdir().unwrap();
+    support::copy_tree(
+        &support::testdata().join("corpus-glance/before"),
+        scratch.path(),
+    );
+    git(scratch.path(), &["init", "-q", "-b", "main"]);
+    git(scratch.path(), &["config", "user.name", "Test Author"]);
+    git(
+        scratch.path(),
+        &["config", "user.email", "author@example.org"],
+    );
+    let before = read_tree(scratch.path());
+    let output = wsgi_migrate_in(
+        scratch.path(),
+        &[
+            "apply",
+            "--allow-dirty",
+            "--commit",
+            scratch.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no commit yet"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(read_tree(scratch.path()), before);
+}
