@@ -76,6 +76,16 @@ impl Repo {
             .join("/"))
     }
 
+    /// Whether git ignores the directory `relative` (to the work tree): its files are then no
+    /// part of the repository, and a tree the user names there is walked instead.
+    pub fn is_ignored(&self, relative: &str) -> bool {
+        !relative.is_empty()
+            && self
+                .repo
+                .is_path_ignored(Path::new(relative))
+                .unwrap_or(false)
+    }
+
     /// The files a commit could hold under `prefix` (a directory relative to the work tree,
     /// `""` for all of it): the tracked files, and the untracked ones git does not ignore. This
     /// is what git itself considers the repository's content, which an ignore-aware walk gets

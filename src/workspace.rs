@@ -57,8 +57,14 @@ impl Workspace {
         if !metadata.is_dir() {
             bail!("`{}` is not a directory", root.display());
         }
-        if let Some(repo) = crate::git::Repo::discover(root)? {
-            let prefix = repo.relative(root)?;
+        let repo = crate::git::Repo::discover(root)?;
+        let inside = match &repo {
+            Some(repo) => Some((repo, repo.relative(root)?)),
+            None => None,
+        };
+        // A tree the user names inside an ignored directory (a build or bench output) is no
+        // part of the repository, but still theirs to scan: it is walked.
+        if let Some((repo, prefix)) = inside.filter(|(repo, prefix)| !repo.is_ignored(prefix)) {
             let mut files = BTreeSet::new();
             let mut dirs = BTreeSet::new();
             for file in repo.listed_files(&prefix)? {

@@ -453,3 +453,23 @@ fn a_repository_without_commits_is_refused_before_writing() {
     );
     assert_eq!(read_tree(scratch.path()), before);
 }
+
+#[test]
+fn a_tree_inside_an_ignored_directory_is_still_scanned() {
+    let repo = placement_repository();
+    fs::write(repo.path().join(".gitignore"), "build/\n").unwrap();
+    let nested = repo.path().join("build/deploy");
+    fs::create_dir_all(&nested).unwrap();
+    fs::write(
+        nested.join("uwsgi.ini"),
+        "[uwsgi]\nwsgi-file = /usr/bin/placement-api\n",
+    )
+    .unwrap();
+    let output = wsgi_migrate_in(repo.path(), &["check", nested.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        stdout(&output).starts_with("uwsgi.ini:2: replace"),
+        "{}",
+        describe(&output)
+    );
+}
