@@ -360,8 +360,13 @@ struct Call {
 fn calls(line: &str) -> Vec<Call> {
     let tokens = shell::tokenize(line);
     let mut calls = Vec::new();
+    // A helper's name among another call's arguments is an argument, not a call.
+    let mut arguments_end = 0;
     for (index, token) in tokens.iter().enumerate() {
         let Token::Word(range) = token else { continue };
+        if index < arguments_end {
+            continue;
+        }
         let function = match &line[range.clone()] {
             WRITE => WRITE,
             WRITE_HTTP => WRITE_HTTP,
@@ -376,6 +381,7 @@ fn calls(line: &str) -> Vec<Call> {
                 Token::Operator(_) => None,
             })
             .collect();
+        arguments_end = index + 1 + args.len();
         // `iniset` may take `-sudo` first; its arguments are then shifted by one.
         if function == "iniset"
             && args
@@ -431,6 +437,21 @@ mod tests {
                 "{findings:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_helper_name_among_another_calls_arguments_is_no_call() {
+        // Found by `scripts/fuzz` (dialect_devstack): the name appended to the first call made
+        // the `write_uwsgi_config` word among its arguments look like a call of its own, which
+        // a second run rewrote.
+        let text = "write_uwsgi_config \"$C\" \"$B/glance-wsgi-api\" write_uwsgi_config \"$D\"\n";
+        let (after, _) = run(text);
+        let (again, findings) = run(&after);
+        assert_eq!(again, after);
+        assert!(
+            findings.iter().all(|f| f.action != Action::Rewrite),
+            "{findings:?}"
+        );
     }
 
     #[test]
