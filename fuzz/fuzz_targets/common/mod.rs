@@ -151,6 +151,14 @@ fn scan(dialect: &dyn Dialect, path: &str, text: &str) -> Vec<Finding> {
 
 /// The invariants of one rewriter on arbitrary text, under each of its paths.
 pub fn check_dialect(name: &str, data: &[u8]) {
+    // A dialect added without fuzz paths (and so without a `dialect_<name>` target) fails
+    // every dialect target at once.
+    static EVERY_DIALECT_HAS_PATHS: std::sync::Once = std::sync::Once::new();
+    EVERY_DIALECT_HAS_PATHS.call_once(|| {
+        for dialect in DIALECTS {
+            paths(dialect.name());
+        }
+    });
     let dialect = dialect(name);
     let text = text(data);
     let text = text.as_ref();
