@@ -731,11 +731,8 @@ fn relative_to_cwd(file: &std::path::Path) -> anyhow::Result<String> {
             file.display()
         )
     })?;
-    Ok(relative
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/"))
+    workspace::relative_path(relative)
+        .ok_or_else(|| anyhow::anyhow!("`{}`: the path is not UTF-8", file.display()))
 }
 
 /// `check`: everything left to migrate, or with `only`, what lies in those files.

@@ -69,11 +69,8 @@ impl Repo {
                 self.workdir.display()
             )
         })?;
-        Ok(relative
-            .components()
-            .map(|part| part.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"))
+        crate::workspace::relative_path(relative)
+            .ok_or_else(|| anyhow!("`{}`: the path is not UTF-8", path.display()))
     }
 
     /// Whether git ignores the directory `relative` (to the work tree): its files are then no

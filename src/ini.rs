@@ -154,15 +154,10 @@ struct Parser {
 
 impl Parser {
     fn run(mut self, text: &str) -> IniDocument<'_> {
-        let bom = text::bom_len(text);
         let mut lines = Vec::new();
         for line in text::lines(text) {
             let index = lines.len();
-            let content_start = if line.number == 1 {
-                line.start + bom
-            } else {
-                line.start
-            };
+            let content_start = line.start_after_bom();
             let kind = self.classify(text, content_start, &line, index);
             lines.push(IniLine { line, kind });
         }
@@ -424,11 +419,7 @@ mod proptests {
 
     fn check_range(doc: &IniDocument<'_>, index: usize, range: &Range<usize>, what: &str) {
         let line = &doc.lines[index].line;
-        let content_start = if index == 0 {
-            line.start + text::bom_len(doc.text)
-        } else {
-            line.start
-        };
+        let content_start = line.start_after_bom();
         assert!(
             content_start <= range.start
                 && range.start <= range.end

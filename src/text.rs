@@ -31,6 +31,16 @@ impl Line<'_> {
     pub fn ending<'t>(&self, text: &'t str) -> &'t str {
         &text[self.content_end..self.end]
     }
+
+    /// Where the content starts once a byte order mark, which only the first line can carry,
+    /// is skipped.
+    pub fn start_after_bom(&self) -> usize {
+        if self.number == 1 {
+            self.start + bom_len(self.content)
+        } else {
+            self.start
+        }
+    }
 }
 
 /// The length of a UTF-8 byte order mark at the start of `text`, 0 or 3.
@@ -39,7 +49,7 @@ pub fn bom_len(text: &str) -> usize {
 }
 
 /// Iterate over the physical lines of `text`. A BOM stays part of the first line's content;
-/// callers that care strip it with [`bom_len`].
+/// callers that care start from [`Line::start_after_bom`].
 pub fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
     let mut start = 0;
     let mut number = 0;

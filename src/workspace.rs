@@ -187,9 +187,9 @@ fn is_skipped_dir(name: &str) -> bool {
     SKIPPED_DIRS.contains(&name) || name.ends_with(".egg-info")
 }
 
-/// A relative path as `/`-separated UTF-8, or `None` for a name that is not UTF-8 (such a file
-/// cannot be named in a config this tool rewrites).
-fn relative_path(path: &Path) -> Option<String> {
+/// A relative path as `/`-separated UTF-8, the way the plan names files, or `None` for a name
+/// that is not UTF-8 (such a file cannot be named in a config this tool rewrites).
+pub fn relative_path(path: &Path) -> Option<String> {
     let parts: Option<Vec<&str>> = path
         .components()
         .map(|component| component.as_os_str().to_str())

@@ -283,18 +283,13 @@ fn continues(line: &Line<'_>) -> bool {
 /// empty lines inside a continuation are blanked, and blanks after a continuing `\` moved before
 /// it, so that the shell tokenizer joins the lines as Docker does.
 fn instructions(text: &str, masked: &mut String) -> Vec<Instruction> {
-    let bom = text::bom_len(text);
     let lines: Vec<Line<'_>> = text::lines(text).collect();
     let mut instructions = Vec::new();
     let mut index = 0;
     while index < lines.len() {
         let line = lines[index];
         index += 1;
-        let start = if line.number == 1 {
-            line.start + bom
-        } else {
-            line.start
-        };
+        let start = line.start_after_bom();
         let content = &text[start..line.content_end];
         let trimmed = content.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') {

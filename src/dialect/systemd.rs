@@ -135,15 +135,10 @@ fn line_is_comment(text: &str, offset: usize) -> bool {
 /// Every `Key=value` setting, with continuation lines joined. Comment lines inside a continued
 /// value are blanked in `masked`, as systemd skips them.
 fn settings(text: &str, masked: &mut String) -> Vec<Setting> {
-    let bom = text::bom_len(text);
     let mut settings = Vec::new();
     let mut lines = text::lines(text).peekable();
     while let Some(line) = lines.next() {
-        let start = if line.number == 1 {
-            line.start + bom
-        } else {
-            line.start
-        };
+        let start = line.start_after_bom();
         let content = &text[start..line.content_end];
         let trimmed = content.trim_start();
         if trimmed.is_empty() || trimmed.starts_with(['#', ';', '[']) {

@@ -131,13 +131,8 @@ fn is_uwsgi_section(section: &str) -> bool {
 fn settings(text: &str) -> Vec<Setting<'_>> {
     let mut section = "";
     let mut settings = Vec::new();
-    let bom = text::bom_len(text);
     for line in text::lines(text) {
-        let start = if line.number == 1 {
-            line.start + bom
-        } else {
-            line.start
-        };
+        let start = line.start_after_bom();
         let content = &text[start..line.content_end];
         let trimmed = content.trim_start();
         let trimmed_start = start + (content.len() - trimmed.len());

@@ -557,13 +557,8 @@ impl Document {
         let mut stack: Vec<Frame> = Vec::new();
         let mut next_id = 0;
         let mut block_indent: Option<usize> = None;
-        let bom = text::bom_len(text);
         for line in text::lines(text) {
-            let start = if line.number == 1 {
-                line.start + bom
-            } else {
-                line.start
-            };
+            let start = line.start_after_bom();
             let content = &text[start..line.content_end];
             let trimmed = content.trim_start_matches([' ', '\t']);
             let indent = content.len() - trimmed.len();
