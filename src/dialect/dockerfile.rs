@@ -41,7 +41,7 @@ impl Dialect for Dockerfile {
     }
 
     fn claims(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let name = super::file_name(path);
         matches!(name, "Dockerfile" | "dockerfile" | "Containerfile")
             || name.starts_with("Dockerfile.")
             || name.starts_with("Containerfile.")

@@ -412,6 +412,11 @@ pub fn is_bare_mention(text: &str, range: Range<usize>) -> bool {
         && !(after.starts_with('-') && text[range.end..].starts_with([' ', '\t']))
 }
 
+/// The last component of a `/`-separated relative path, the way the plan names files.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, name)| name)
+}
+
 /// Whether the token from `start` to the mention is a directory path leading to the script (or
 /// the bare script name), rather than some other word that happens to end with it.
 pub fn is_script_path(token: &str) -> bool {

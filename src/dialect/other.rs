@@ -48,7 +48,7 @@ impl Dialect for Other {
     }
 
     fn claims(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let name = super::file_name(path);
         let lower = name.to_ascii_lowercase();
         !path.split('/').any(|component| component == ".git")
             && !PLANNER_FILES.contains(&name)

@@ -74,7 +74,7 @@ impl Dialect for Packaging {
     }
 
     fn scan(&self, path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let name = super::file_name(path);
         let spec = name.ends_with(".spec");
         let mut section = "";
         let mut findings = Vec::new();

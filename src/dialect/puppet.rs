@@ -41,7 +41,7 @@ impl Dialect for Puppet {
     }
 
     fn claims(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let name = super::file_name(path);
         [".pp", ".epp", ".erb"]
             .iter()
             .any(|suffix| name.ends_with(suffix))

@@ -33,7 +33,7 @@ impl Dialect for UwsgiIni {
     }
 
     fn claims(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let name = super::file_name(path);
         [".ini", ".ini.j2", ".ini.tpl", ".ini.template", ".ini.erb"]
             .iter()
             .any(|suffix| name.ends_with(suffix))

@@ -29,7 +29,7 @@ impl Dialect for UwsgiJson {
     }
 
     fn claims(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let name = super::file_name(path);
         [".json", ".json.j2", ".json.tpl"]
             .iter()
             .any(|suffix| name.ends_with(suffix))

@@ -30,7 +30,7 @@ impl Dialect for UwsgiXml {
     }
 
     fn claims(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let name = super::file_name(path);
         [".xml", ".xml.j2", ".xml.tpl"]
             .iter()
             .any(|suffix| name.ends_with(suffix))

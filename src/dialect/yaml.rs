@@ -59,7 +59,7 @@ impl Dialect for Yaml {
     }
 
     fn claims(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let name = super::file_name(path);
         SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
     }
 

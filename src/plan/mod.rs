@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
+pub(crate) use crate::dialect::file_name;
 use crate::dialect::{Action, AppTarget, ScriptMap};
 use crate::edit::{self, Edit};
 use crate::script_map::{self, MapBuilder, MapSource};
@@ -331,10 +332,6 @@ fn finish(source: &dyn Source, draft: Draft, map: &ScriptMap) -> Plan {
 
 fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
-}
-
-fn file_name(path: &str) -> &str {
-    path.rsplit_once('/').map_or(path, |(_, name)| name)
 }
 
 /// `path` under the relative directory `dir` (`""` for the root), `/`-separated.
