@@ -30,6 +30,21 @@ pub(crate) fn in_project(module: &str, project: &str) -> AppTarget {
     }
 }
 
+/// Nova's API script, with no project known, and Glance's, known to come from
+/// `openstack/glance` (whose module needs a name argument some dialects write).
+pub(crate) fn nova_and_glance() -> ScriptMap {
+    map_with(&[
+        (
+            "nova-api-wsgi",
+            AppTarget::module("nova.wsgi.osapi_compute"),
+        ),
+        (
+            "glance-wsgi-api",
+            in_project("glance.wsgi.api", "openstack/glance"),
+        ),
+    ])
+}
+
 /// `text` at `path` read as the planner reads it: `collect` into a fresh [`Context`], then
 /// `scan`. Returns the text with every finding's edits applied, and the findings.
 pub(crate) fn run(

@@ -256,20 +256,11 @@ fn string_end(bytes: &[u8], open: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::Action;
     use crate::dialect::testing::{self, actions};
-    use crate::dialect::{Action, AppTarget};
 
     fn rewrite(text: &str) -> (String, Vec<Finding>) {
-        let map = testing::map_with(&[
-            (
-                "nova-api-wsgi",
-                AppTarget::module("nova.wsgi.osapi_compute"),
-            ),
-            (
-                "glance-wsgi-api",
-                testing::in_project("glance.wsgi.api", "openstack/glance"),
-            ),
-        ]);
+        let map = testing::nova_and_glance();
         testing::run(&UwsgiJson, "x.json", text, &map)
     }
 
