@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::code::Code;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -29,6 +31,7 @@ pub struct Diagnostic {
     /// 1-based line, when the problem has one.
     pub line: Option<usize>,
     pub severity: Severity,
+    pub code: Code,
     pub message: String,
 }
 
@@ -38,6 +41,7 @@ impl Diagnostic {
             file: file.to_owned(),
             line,
             severity: Severity::Error,
+            code: Code::InputError,
             message: message.into(),
         }
     }
@@ -47,6 +51,7 @@ impl Diagnostic {
             file: file.to_owned(),
             line,
             severity: Severity::Warning,
+            code: Code::InputWarning,
             message: message.into(),
         }
     }

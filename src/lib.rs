@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod code;
 pub mod commit;
 pub mod commit_message;
 pub mod diagnostic;

@@ -32,6 +32,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 
+use crate::code::Code;
 use crate::edit::Edit;
 
 /// Every dialect, in the order they are asked about a file: the first that claims its name and
@@ -114,6 +115,8 @@ pub enum Action {
 pub struct Finding {
     /// Byte offset of the reference in the file; the planner turns it into a line.
     pub offset: usize,
+    /// What kind of finding it is.
+    pub code: Code,
     pub script: Option<String>,
     pub action: Action,
     pub message: String,
@@ -127,12 +130,18 @@ impl Finding {
     pub fn rewrite(offset: usize, script: &str, message: String, edits: Vec<Edit>) -> Finding {
         Finding {
             offset,
+            code: Code::ScriptLoad,
             script: Some(script.to_owned()),
             action: Action::Rewrite,
             message,
             edits,
             warning: None,
         }
+    }
+
+    /// The same finding, of another kind.
+    pub fn with_code(self, code: Code) -> Finding {
+        Finding { code, ..self }
     }
 
     /// The same finding, shown with a caution.
@@ -146,6 +155,7 @@ impl Finding {
     pub fn manual(offset: usize, script: &str, message: String) -> Finding {
         Finding {
             offset,
+            code: Code::ScriptReference,
             script: Some(script.to_owned()),
             action: Action::Manual,
             message,
@@ -157,6 +167,7 @@ impl Finding {
     pub fn ok(offset: usize, script: &str, message: String) -> Finding {
         Finding {
             offset,
+            code: Code::ScriptReference,
             script: Some(script.to_owned()),
             action: Action::Ok,
             message,

@@ -28,6 +28,7 @@
 
 use std::ops::Range;
 
+use crate::code::Code;
 use crate::dialect::{
     Action, Context, Dialect, Finding, GLANCE_WARNING, ScriptMap, is_bare_mention, is_path_prefix,
 };
@@ -375,6 +376,7 @@ fn role_reads(path: &str, text: &str, document: &Document, context: &Context) ->
             };
             findings.push(Finding {
                 offset: at,
+                code: Code::TemplatedLoad,
                 script: None,
                 action: Action::Manual,
                 message,

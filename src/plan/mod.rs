@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 pub(crate) use crate::dialect::file_name;
 use crate::dialect::{Action, AppTarget, ScriptMap};
@@ -111,6 +112,7 @@ pub struct PlannedEntryPoint {
 pub struct Reference {
     pub file: String,
     pub line: usize,
+    pub code: Code,
     pub dialect: &'static str,
     pub script: Option<String>,
     pub action: Action,
@@ -134,6 +136,16 @@ pub enum FileChange {
         to: String,
         contents: String,
     },
+}
+
+impl PlannedEntryPoint {
+    /// What kind of finding the declaration is.
+    pub fn code(&self) -> Code {
+        match self.status {
+            EntryStatus::Migrated => Code::ModuleExists,
+            EntryStatus::Generate | EntryStatus::Error => Code::EntryPoint,
+        }
+    }
 }
 
 impl FileChange {

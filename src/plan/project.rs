@@ -8,6 +8,7 @@ use super::{
     EntryStatus, FileChange, Options, Plan, PlannedEntryPoint, Reference, ReleaseNotes, Source,
     file_name, join, parent,
 };
+use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Action;
 use crate::edit::Edit;
@@ -73,6 +74,7 @@ pub(super) fn read_declarations(source: &dyn Source, plan: &mut Plan) -> Vec<Pro
                     plan.references.push(Reference {
                         file: path.clone(),
                         line,
+                        code: Code::SetupPyEntryPoint,
                         dialect: "setup-py",
                         script: None,
                         action: Action::Manual,
@@ -589,6 +591,7 @@ pub(super) fn plan_doc_exclusions(
     plan.references.push(Reference {
         file: conf,
         line,
+        code: Code::DocsExclusion,
         dialect: "sphinx",
         script: None,
         action,

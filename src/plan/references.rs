@@ -52,6 +52,21 @@ pub(super) fn generated_module_files(source: &dyn Source) -> Vec<(String, String
 
 /// A comment marking a line (or the line below it) to be left alone.
 const IGNORE: &str = "wsgi-migrate: ignore";
+/// Whether `line` carries an ignore comment that covers `code`: `wsgi-migrate: ignore` covers
+/// every code, `wsgi-migrate: ignore[WM101, script-load]` only those it lists.
+fn ignores(line: &str, code: crate::code::Code) -> bool {
+    line.match_indices(IGNORE).any(|(at, _)| {
+        let rest = &line[at + IGNORE.len()..];
+        match rest.strip_prefix('[') {
+            None => true,
+            Some(list) => list.split(']').next().is_some_and(|list| {
+                list.split(',')
+                    .any(|item| crate::code::Code::parse(item.trim()) == Some(code))
+            }),
+        }
+    })
+}
+
 /// A comment marking a whole file to be left alone.
 const SKIP_FILE: &str = "wsgi-migrate: skip-file";
 
@@ -183,11 +198,12 @@ pub(super) fn scan_references(
                 plan.diagnostics
                     .push(Diagnostic::warning(path, Some(line), warning));
             }
+            let code = finding.code;
             let marked = |number: usize| {
                 number >= 1
                     && lines
                         .get(number - 1)
-                        .is_some_and(|text| text.contains(IGNORE))
+                        .is_some_and(|text| ignores(text, code))
             };
             if skip_file || marked(line) || marked(line - 1) {
                 let marker = if skip_file { SKIP_FILE } else { IGNORE };
@@ -220,11 +236,34 @@ pub(super) fn scan_references(
             plan.references.push(Reference {
                 file: (*path).clone(),
                 line,
+                code: finding.code,
                 dialect: dialect.name(),
                 script: finding.script,
                 action: finding.action,
                 message: finding.message,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::Code;
+
+    #[test]
+    fn an_ignore_comment_covers_every_code_or_the_codes_it_lists() {
+        assert!(ignores("# wsgi-migrate: ignore", Code::ScriptLoad));
+        assert!(ignores("x # wsgi-migrate: ignore[WM101]", Code::ScriptLoad));
+        assert!(ignores(
+            "# wsgi-migrate: ignore[WM102, script-load]",
+            Code::ScriptLoad
+        ));
+        assert!(!ignores("# wsgi-migrate: ignore[WM102]", Code::ScriptLoad));
+        assert!(!ignores(
+            "# wsgi-migrate: ignore[WM101",
+            Code::UnknownScriptLoad
+        ));
+        assert!(!ignores("# nothing here", Code::ScriptLoad));
     }
 }
