@@ -256,6 +256,80 @@ fn placeholder(value: &str) -> bool {
         && value.matches('%').count() >= 2
 }
 
+/// The directives written out in a line of prose or of a file in no known syntax (docs, a
+/// Sphinx include, a README): `WSGIScriptAlias URL FILE`, `wsgi-file = FILE`, `wsgi-file: FILE`,
+/// `--wsgi-file FILE`, `UWSGI_WSGI_FILE=FILE`. Each comes with its name and the span of the
+/// file, quotes and backticks excluded; offsets are relative to `line`.
+pub fn in_prose(line: &str) -> Vec<(&'static str, Range<usize>)> {
+    let mut found = Vec::new();
+    let lower = line.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("wsgiscriptalias").map(|at| from + at) {
+        from = at + "wsgiscriptalias".len();
+        let name = if lower[from..].starts_with("match") {
+            from += "match".len();
+            "WSGIScriptAliasMatch"
+        } else {
+            "WSGIScriptAlias"
+        };
+        let words = prose_words(line, from);
+        if let Some(file) = words.get(1) {
+            found.push((name, file.clone()));
+        }
+    }
+    for key in ["wsgi-file", "wsgi_file", "UWSGI_WSGI_FILE"] {
+        let mut from = 0;
+        while let Some(at) = line[from..].find(key).map(|at| from + at) {
+            from = at + key.len();
+            let before_ok = at == 0
+                || !line.as_bytes()[at - 1].is_ascii_alphanumeric()
+                    && line.as_bytes()[at - 1] != b'_';
+            let rest = &line[from..];
+            let separator = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            let after = &rest[separator..];
+            let value_from = if let Some(stripped) = after.strip_prefix(['=', ':']) {
+                from + separator + 1 + (stripped.len() - stripped.trim_start().len())
+            } else if separator > 0 && line[..at].ends_with("--") {
+                from + separator
+            } else {
+                continue;
+            };
+            if let (true, Some(word)) = (before_ok, prose_words(line, value_from).first()) {
+                let name = if key == "UWSGI_WSGI_FILE" {
+                    key
+                } else {
+                    "wsgi-file"
+                };
+                found.push((name, word.clone()));
+            }
+        }
+    }
+    found
+}
+
+/// The words of `line` from `from`, without the quotes or backticks around them.
+fn prose_words(line: &str, from: usize) -> Vec<Range<usize>> {
+    let mut words = Vec::new();
+    let bytes = line.as_bytes();
+    let mut at = from;
+    while at < bytes.len() {
+        while at < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b'`' | b'"' | b'\'' | b'\\') {
+            at += 1;
+        }
+        let start = at;
+        while at < bytes.len() && !matches!(bytes[at], b' ' | b'\t' | b'`' | b'"' | b'\'' | b'\\') {
+            at += 1;
+        }
+        if start < at {
+            words.push(start..at);
+        }
+        if words.len() == 3 {
+            break;
+        }
+    }
+    words
+}
+
 /// The finding a directive in `text` is, if any: the one decision every dialect uses.
 pub fn decide(directive: &Directive, text: &str, map: &ScriptMap) -> Option<Finding> {
     let at = directive.value.start;
@@ -510,6 +584,24 @@ mod tests {
         assert_eq!(loaded("%WSGIAPP%"), Loaded::Templated);
         assert_eq!(loaded(""), Loaded::Nothing);
         assert_eq!(loaded("/etc/nova/"), Loaded::Nothing);
+    }
+
+    #[test]
+    fn directives_are_read_out_of_prose() {
+        assert!(in_prose("wsgi-file = \\ \\").is_empty());
+        let line = "Run ``uwsgi --wsgi-file /usr/bin/x-api --http :80`` or set `WSGIScriptAlias / \"/usr/bin/x-api\"`; wsgi-file = a; foo-wsgi-file b";
+        let found: Vec<(&str, &str)> = in_prose(line)
+            .into_iter()
+            .map(|(name, range)| (name, &line[range]))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("WSGIScriptAlias", "/usr/bin/x-api"),
+                ("wsgi-file", "/usr/bin/x-api"),
+                ("wsgi-file", "a;"),
+            ]
+        );
     }
 
     #[test]

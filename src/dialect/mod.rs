@@ -459,9 +459,11 @@ pub fn file_name(path: &str) -> &str {
 }
 
 /// Whether the token from `start` to the mention is a directory path leading to the script (or
-/// the bare script name), rather than some other word that happens to end with it.
+/// the bare script name), rather than some other word that happens to end with it: a URL's
+/// host is not a file.
 pub fn is_script_path(token: &str) -> bool {
-    token.is_empty() || token.ends_with('/')
+    // `http://nova-api:8774/` names a host, not a file.
+    token.is_empty() || (token.ends_with('/') && !token.ends_with("//"))
 }
 
 /// Whether `prefix` is the directory part of a path to the script: empty, or ending with `/`
