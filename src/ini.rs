@@ -13,7 +13,8 @@
 //!   tabs (setuptools writes tabs into sdists), and blank or comment lines inside a value do not
 //!   end it;
 //! - keys are case-folded, section names are not; a duplicate section or key is an error
-//!   (`strict=True`).
+//!   (`strict=True`);
+//! - lines end as Python's universal newlines end them: at `\r\n`, `\n` or a lone `\r`.
 //!
 //! uWSGI's ini files follow different rules and have their own scanner in
 //! [`crate::dialect::uwsgi_ini`].
@@ -155,7 +156,7 @@ struct Parser {
 impl Parser {
     fn run(mut self, text: &str) -> IniDocument<'_> {
         let mut lines = Vec::new();
-        for line in text::lines(text) {
+        for line in text::universal_lines(text) {
             let index = lines.len();
             let content_start = line.start_after_bom();
             let kind = self.classify(text, content_start, &line, index);
@@ -329,6 +330,26 @@ mod tests {
         let doc = IniDocument::parse(text);
         assert!(doc.errors.is_empty(), "{:?}", doc.errors);
         assert_eq!(values(text)[0].2, "\nv1\nv2");
+    }
+
+    #[test]
+    fn a_lone_cr_ends_a_line_as_in_universal_newlines() {
+        // configparser reads through universal newlines: `\r` alone is a line break, so the
+        // entry after it is a continuation line of its own.
+        let text =
+            "[entry_points]\rwsgi_scripts =\r    a-wsgi = a.b:c\r    b-wsgi = b.c:d\r\nx = 1";
+        let doc = IniDocument::parse(text);
+        assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+        assert_eq!(doc.lines.len(), 5);
+        let got = values(text);
+        assert_eq!(got[0].1, "wsgi_scripts");
+        assert_eq!(got[0].2, "\na-wsgi = a.b:c\nb-wsgi = b.c:d");
+        assert_eq!(got[1], ("entry_points".into(), "x".into(), "1".into()));
+        assert_eq!(doc.lines[3].line.number, 4);
+        // A stray `\r` inside what git calls one line starts a new line for configparser.
+        let doc = IniDocument::parse("[s]\nk = v\rjunk\n");
+        assert_eq!(doc.errors.len(), 1, "{:?}", doc.errors);
+        assert_eq!(doc.errors[0].line, 3);
     }
 
     #[test]
