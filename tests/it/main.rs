@@ -10,3 +10,4 @@ mod pre_commit;
 mod python_imports;
 mod sphinx;
 mod support;
+mod verify;
