@@ -11,15 +11,18 @@
 //! Everything is bounded: every child (the import and the servers) runs in a process group of
 //! its own, which is killed whole when the child exits, times out, or `verify` is interrupted or
 //! returns, so processes a module spawned do not survive it; a step has a time limit; of an
-//! answer only the status line is read, and at most [`RESPONSE_LIMIT`] bytes of it; of the
-//! child's output only the last [`OUTPUT_LIMIT`] bytes, read as bytes and shown lossily.
+//! answer only the status line is read, and at most [`RESPONSE_LIMIT`] bytes of it; of a
+//! child's output only the last [`OUTPUT_LIMIT`] bytes are kept, read as bytes and shown
+//! lossily. A process that leaves the group (`setsid`) is beyond reach; uWSGI runs with
+//! `--no-orphans`.
 
-use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::io::{Read, Write as _};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -36,8 +39,8 @@ pub const SERVE_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most of an HTTP answer read while looking for its status line.
 pub const RESPONSE_LIMIT: usize = 64 * 1024;
-/// The most of the import child's stdout and stderr read (their ends, where the answer is).
-pub const OUTPUT_LIMIT: u64 = 256 * 1024;
+/// The most of a child's stdout and stderr kept (their ends, where the answer is).
+pub const OUTPUT_LIMIT: usize = 256 * 1024;
 
 /// The `sys.argv` the import child gives the application: one program name, as under a WSGI
 /// server (uWSGI's is `['uwsgi']`, mod_wsgi's `['mod_wsgi']`).
@@ -164,6 +167,14 @@ impl Group {
         Ok(Group { child, pgid })
     }
 
+    /// The ends of the child's piped stdout and stderr.
+    fn tails(&mut self) -> (Tail, Tail) {
+        let stdout = self.child.stdout.take().map(Tail::of);
+        let stderr = self.child.stderr.take().map(Tail::of);
+        let empty = || Tail::of(std::io::empty());
+        (stdout.unwrap_or_else(empty), stderr.unwrap_or_else(empty))
+    }
+
     fn signal(&self, signal: Signal) {
         let _ = killpg(self.pgid, signal);
     }
@@ -216,15 +227,49 @@ impl Drop for Group {
     }
 }
 
-/// The last [`OUTPUT_LIMIT`] bytes of a file, as text (invalid UTF-8 shown as U+FFFD).
-fn tail(path: &Path) -> String {
-    let mut bytes = Vec::new();
-    if let Ok(mut file) = std::fs::File::open(path) {
-        let length = file.metadata().map_or(0, |meta| meta.len());
-        let _ = file.seek(SeekFrom::Start(length.saturating_sub(OUTPUT_LIMIT)));
-        let _ = file.take(OUTPUT_LIMIT).read_to_end(&mut bytes);
+/// The end of a child's output: a thread drains the pipe as it fills (so the child never
+/// blocks on it) and keeps only the last [`OUTPUT_LIMIT`] bytes, so neither memory nor disk
+/// grows with what a module prints.
+struct Tail {
+    buffer: Arc<Mutex<Vec<u8>>>,
+    done: mpsc::Receiver<()>,
+}
+
+impl Tail {
+    fn of(mut reader: impl Read + Send + 'static) -> Tail {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let (sender, done) = mpsc::channel();
+        let kept = Arc::clone(&buffer);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            loop {
+                match reader.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(read) => {
+                        let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                        kept.extend_from_slice(&chunk[..read]);
+                        if kept.len() > 2 * OUTPUT_LIMIT {
+                            let cut = kept.len() - OUTPUT_LIMIT;
+                            kept.drain(..cut);
+                        }
+                    }
+                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            let _ = sender.send(());
+        });
+        Tail { buffer, done }
     }
-    String::from_utf8_lossy(&bytes).into_owned()
+
+    /// What was kept, as text (bytes that are not UTF-8 shown as U+FFFD), once the pipe is
+    /// closed or after a short wait: a process that left the group may still hold it open.
+    fn text(self) -> String {
+        let _ = self.done.recv_timeout(Duration::from_secs(2));
+        let kept = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+        let start = kept.len().saturating_sub(OUTPUT_LIMIT);
+        String::from_utf8_lossy(&kept[start..]).into_owned()
+    }
 }
 
 fn last_line(text: &str) -> Option<&str> {
@@ -236,11 +281,6 @@ fn last_line(text: &str) -> Option<&str> {
 
 /// Import `module` with the request's Python and check its `application`.
 pub fn import_check(request: &Request, module: &str) -> anyhow::Result<Check> {
-    // Output goes to files, not pipes: a module that prints a lot must not block on a full pipe.
-    let scratch = tempfile::Builder::new()
-        .prefix("wsgi-migrate-verify-")
-        .tempdir()?;
-    let (stdout_path, stderr_path) = (scratch.path().join("stdout"), scratch.path().join("stderr"));
     let mut command = Command::new(&request.python);
     command
         .args(["-c", IMPORT_CHECK])
@@ -251,10 +291,11 @@ pub fn import_check(request: &Request, module: &str) -> anyhow::Result<Check> {
         .env("WSGI_MIGRATE_VERIFY_MODULE", module)
         .env("WSGI_MIGRATE_VERIFY_PROGRAM", PROGRAM)
         .stdin(Stdio::null())
-        .stdout(Stdio::from(std::fs::File::create(&stdout_path)?))
-        .stderr(Stdio::from(std::fs::File::create(&stderr_path)?));
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child =
         Group::spawn(&mut command).with_context(|| format!("cannot run `{}`", request.python))?;
+    let (stdout, stderr) = child.tails();
     let status = match child.wait(request.timeout.unwrap_or(IMPORT_TIMEOUT)) {
         Ok(status) => status,
         Err(stopped) => {
@@ -266,13 +307,13 @@ pub fn import_check(request: &Request, module: &str) -> anyhow::Result<Check> {
         }
     };
     drop(child);
-    let stdout = tail(&stdout_path);
+    let stdout = stdout.text();
     let Some(answer) = stdout
         .lines()
         .rev()
         .find_map(|line| line.strip_prefix(MARKER))
     else {
-        let stderr = tail(&stderr_path);
+        let stderr = stderr.text();
         let last = last_line(&stderr)
             .or_else(|| last_line(&stdout))
             .unwrap_or("no output");
@@ -315,7 +356,6 @@ pub fn serve_check(request: &Request, module: &str) -> anyhow::Result<Check> {
         .prefix("wsgi-migrate-verify-")
         .tempdir()?;
     let socket = scratch.path().join("http.sock");
-    let log = scratch.path().join("server.log");
     let mut command = match server {
         Server::Gunicorn => gunicorn(request, module, &socket, scratch.path())?,
         Server::Uwsgi => uwsgi(request, module, &socket)?,
@@ -327,8 +367,8 @@ pub fn serve_check(request: &Request, module: &str) -> anyhow::Result<Check> {
         // gunicorn 27 puts a control socket under $HOME; keep it in the scratch directory.
         .env("HOME", scratch.path())
         .stdin(Stdio::null())
-        .stdout(Stdio::from(std::fs::File::create(&log)?))
-        .stderr(Stdio::from(std::fs::File::create(&log)?));
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let name = match server {
         Server::Gunicorn => "gunicorn",
         Server::Uwsgi => "uwsgi",
@@ -336,11 +376,18 @@ pub fn serve_check(request: &Request, module: &str) -> anyhow::Result<Check> {
     let program = command.get_program().to_string_lossy().into_owned();
     let mut child =
         Group::spawn(&mut command).with_context(|| format!("cannot start {name} (`{program}`)"))?;
+    let (stdout, stderr) = child.tails();
     let timeout = request.timeout.unwrap_or(SERVE_TIMEOUT);
     let answer = get_when_ready(&mut child.child, &socket, &request.path, timeout);
     child.stop();
     drop(child);
-    let log_tail = || last_line(&tail(&log)).unwrap_or("no output").to_owned();
+    let log_tail = || {
+        let (stdout, stderr) = (stdout.text(), stderr.text());
+        last_line(&stderr)
+            .or_else(|| last_line(&stdout))
+            .unwrap_or("no output")
+            .to_owned()
+    };
     Ok(match answer {
         Ok(status) => {
             let ok = status

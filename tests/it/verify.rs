@@ -318,3 +318,19 @@ fn ctrl_c_stops_the_import_and_the_processes_it_spawned() {
     let pid = spawned_pid(project.path());
     assert!(wait_gone(pid), "the module's child {pid} survived verify");
 }
+
+#[test]
+fn a_module_that_prints_forever_on_import_is_stopped_in_time() {
+    let project = toy_project(
+        "import sys\n\n\ndef init():\n    line = 'x' * 65535 + '\\n'\n    while True:\n        sys.stdout.write(line)\n",
+    );
+    let (output, took) = verify(&["--timeout", "3", project.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("FAIL toy.wsgi.api: the import took longer than 3 seconds"),
+        "{}",
+        describe(&output)
+    );
+    assert!(output.stdout.len() < 4096, "{}", describe(&output));
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
