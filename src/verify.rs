@@ -599,6 +599,24 @@ pub fn status_line(
 #[cfg(test)]
 mod tests {
     #[test]
+    fn servers_are_found_beside_the_interpreter() {
+        let dir = tempfile::tempdir().unwrap();
+        let python = dir.path().join("bin/python");
+        std::fs::create_dir(dir.path().join("bin")).unwrap();
+        std::fs::write(&python, "").unwrap();
+        let python = python.to_str().unwrap();
+        assert_eq!(super::beside_python(python, "uwsgi"), None);
+        std::fs::write(dir.path().join("bin/uwsgi"), "").unwrap();
+        assert_eq!(
+            super::beside_python(python, "uwsgi"),
+            Some(dir.path().join("bin/uwsgi"))
+        );
+        // A directory of that name is no server.
+        std::fs::create_dir(dir.path().join("bin/gunicorn")).unwrap();
+        assert_eq!(super::beside_python(python, "gunicorn"), None);
+    }
+
+    #[test]
     fn config_module_reads_the_uwsgi_section() {
         let ini = "[other]\nmodule = x:y\n[uwsgi]\nhttp-socket = :80\nmodule = toy.wsgi.api:application\n";
         assert_eq!(super::config_module(ini).as_deref(), Some("toy.wsgi.api"));
