@@ -410,12 +410,12 @@ mod proptests {
         ]
     }
 
-    /// A document from random lines with mixed LF/CRLF endings, maybe a BOM, maybe no final
-    /// newline.
+    /// A document from random lines with mixed LF, CRLF and lone CR endings, maybe a BOM, maybe
+    /// no final newline.
     fn document() -> impl Strategy<Value = String> {
         (
             any::<bool>(),
-            prop::collection::vec((line(), any::<bool>()), 0..24),
+            prop::collection::vec((line(), 0..3u8), 0..24),
             any::<bool>(),
         )
             .prop_map(|(bom, lines, final_newline)| {
@@ -423,14 +423,14 @@ mod proptests {
                 if bom {
                     text.push('\u{feff}');
                 }
-                for (line, crlf) in lines {
+                for (line, ending) in lines {
                     text.push_str(&line);
-                    text.push_str(if crlf { "\r\n" } else { "\n" });
+                    text.push_str(["\n", "\r\n", "\r"][usize::from(ending)]);
                 }
                 if !final_newline {
                     if text.ends_with("\r\n") {
                         text.truncate(text.len() - 2);
-                    } else if text.ends_with('\n') {
+                    } else if text.ends_with(['\n', '\r']) {
                         text.pop();
                     }
                 }
