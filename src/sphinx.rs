@@ -164,8 +164,7 @@ pub fn exclude(conf: &str, paths: &[String]) -> Exclusion {
             } else {
                 " ".repeat(conf[element_line..element].chars().count())
             };
-            let newline = crate::text::newline_style(conf);
-            let next_line = conf[end..].find('\n').map_or(conf.len(), |nl| end + nl + 1);
+            let (next_line, newline) = line_end(conf, end);
             let lines: String = items
                 .iter()
                 .map(|item| format!("{indent}{item},{newline}"))
@@ -185,7 +184,7 @@ pub fn exclude(conf: &str, paths: &[String]) -> Exclusion {
                 return by_hand(assignment, "is laid out in a way");
             }
             let indent = format!("{}    ", &conf[close_line..close_at]);
-            let newline = crate::text::newline_style(conf);
+            let (_, newline) = line_end(conf, tokens[open].range.end);
             let lines: String = items
                 .iter()
                 .map(|item| format!("{indent}{item},{newline}"))
@@ -196,6 +195,16 @@ pub fn exclude(conf: &str, paths: &[String]) -> Exclusion {
 }
 
 const NAME: &str = "apidoc_excluded_paths";
+
+/// Where the line holding `at` ends (after its line break: `\n`, `\r\n` or, as Python reads
+/// source, a lone `\r`), and that line break (the file's style when the line has none).
+fn line_end(text: &str, at: usize) -> (usize, &str) {
+    match text[at..].find(['\n', '\r']).map(|offset| at + offset) {
+        Some(cr) if text[cr..].starts_with("\r\n") => (cr + 2, "\r\n"),
+        Some(end) => (end + 1, &text[end..=end]),
+        None => (text.len(), crate::text::newline_style(text)),
+    }
+}
 
 fn quoted_list(paths: &[String]) -> String {
     paths
@@ -425,6 +434,14 @@ pub const FORMS: &[(&str, &str)] = &[
     (
         "apidoc_excluded_paths = [\r\n    'tests',\r\n]\r\n",
         "apidoc_excluded_paths = [\r\n    'tests',\r\n    'wsgi',\r\n]\r\n",
+    ),
+    (
+        "apidoc_excluded_paths = [\r    'tests',\r]\r",
+        "apidoc_excluded_paths = [\r    'tests',\r    'wsgi',\r]\r",
+    ),
+    (
+        "apidoc_excluded_paths = [\r    'tests'  # no comma\r]\r",
+        "apidoc_excluded_paths = [\r    'tests',  # no comma\r    'wsgi',\r]\r",
     ),
     // A comment or a string mentioning the name is not the list.
     (
