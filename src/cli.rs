@@ -79,9 +79,12 @@ pub enum Command {
         /// With `--serve uwsgi`, start uWSGI from this ini file (a rewritten config).
         #[arg(long, value_name = "INI", requires = "serve")]
         config: Option<PathBuf>,
-        /// The path of the GET request.
-        #[arg(long = "path", default_value = "/")]
-        request_path: String,
+        /// With `--serve`, the path of the GET request [default: /].
+        #[arg(long = "path", value_name = "PATH", requires = "serve")]
+        request_path: Option<String>,
+        /// The time limit of each step: an import [default: 120], a server's answer [default: 30].
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: Option<u64>,
     },
     /// Print the script-to-module map the other commands use, as TOML for --map or as JSON.
     Map {
@@ -380,12 +383,14 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             serve,
             config,
             request_path,
+            timeout,
         } => verify_command(
             project,
             python,
             *serve,
             config.as_deref(),
-            request_path,
+            request_path.as_deref().unwrap_or("/"),
+            timeout.map(std::time::Duration::from_secs),
             &mut out,
         )?,
         Command::Check { common } => {
@@ -616,8 +621,14 @@ fn verify_command(
     serve: Option<ServeWith>,
     config: Option<&std::path::Path>,
     request_path: &str,
+    timeout: Option<std::time::Duration>,
     out: &mut String,
 ) -> anyhow::Result<u8> {
+    if config.is_some() && serve != Some(ServeWith::Uwsgi) {
+        anyhow::bail!(
+            "`--config` starts uWSGI from an ini file and has no effect without `--serve uwsgi`"
+        );
+    }
     // Servers start in the project directory and must not resolve a relative path from there.
     let project = &std::path::absolute(project)
         .with_context(|| format!("cannot resolve `{}`", project.display()))?;
@@ -652,9 +663,7 @@ fn verify_command(
         ServeWith::Gunicorn => verify::Server::Gunicorn,
         ServeWith::Uwsgi => verify::Server::Uwsgi,
     });
-    let mut failures = 0;
-    let mut report = |check: verify::Check, out: &mut String| {
-        failures += usize::from(!check.ok);
+    let report = |check: verify::Check, out: &mut String| {
         out.push_str(&format!(
             "{} {}: {}\n",
             if check.ok { "ok  " } else { "FAIL" },
@@ -685,6 +694,7 @@ fn verify_command(
         }
         None => None,
     };
+    let (mut passed, mut failed) = (0, 0);
     for exposed in &modules {
         let request = verify::Request {
             python: python.clone(),
@@ -692,18 +702,23 @@ fn verify_command(
             server,
             config: config.clone(),
             path: request_path.to_owned(),
+            timeout,
         };
         if verify::interrupted() {
             out.push_str("wsgi-migrate: interrupted; the remaining modules were not checked\n");
-            failures += 1;
             break;
         }
-        let imported = report(verify::import_check(&request, &exposed.module)?, out);
+        let mut ok = report(verify::import_check(&request, &exposed.module)?, out);
         let serves_this = config_module
             .as_deref()
             .is_none_or(|module| module == exposed.module);
-        if server.is_some() && imported && serves_this {
-            report(verify::serve_check(&request, &exposed.module)?, out);
+        if server.is_some() && ok && serves_this {
+            ok = report(verify::serve_check(&request, &exposed.module)?, out);
+        }
+        if ok {
+            passed += 1;
+        } else {
+            failed += 1;
         }
     }
     if let Some(module) =
@@ -711,12 +726,18 @@ fn verify_command(
     {
         anyhow::bail!("the config serves `{module}`, which the project does not expose");
     }
+    // Every module is counted once: passed, failed, or not checked after an interruption.
+    let unchecked = modules.len() - passed - failed;
     out.push_str(&format!(
-        "wsgi-migrate: {} verified, {} failed\n",
+        "wsgi-migrate: {}: {passed} passed, {failed} failed{}\n",
         render::count(modules.len(), "module"),
-        failures
+        if unchecked > 0 {
+            format!(", {unchecked} not checked")
+        } else {
+            String::new()
+        }
     ));
-    Ok(u8::from(failures > 0))
+    Ok(u8::from(failed + unchecked > 0))
 }
 
 /// `file` relative to the current directory, `/`-separated, as the plan names files.

@@ -8,4 +8,6 @@ mod hardening;
 mod ini_differential;
 mod pre_commit;
 mod python_imports;
+mod sphinx;
 mod support;
+mod verify;
