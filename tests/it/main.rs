@@ -1,6 +1,7 @@
 //! Integration tests for `wsgi_migrate`, built as a single test binary.
 mod apply;
 mod cli;
+mod crash;
 mod e2e;
 mod fixtures;
 mod git;
