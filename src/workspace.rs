@@ -417,3 +417,66 @@ impl Source for Workspace {
         Ok(Some(bytes))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace(root: &Path, files: &[&str]) -> Workspace {
+        Workspace {
+            root: root.to_owned(),
+            files: files.iter().map(|file| (*file).to_owned()).collect(),
+            dirs: BTreeSet::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn procfs_files_are_not_read() {
+        // Regular files of size 0 whose reads may block (`/proc/kmsg`): refused from `fstatfs`.
+        assert_eq!(pseudo_file_system(Path::new("/proc")), Some("procfs"));
+        let proc = workspace(Path::new("/proc/self"), &["status"]);
+        let error = proc.read_bytes("status").unwrap_err();
+        assert!(error.contains("procfs"), "{error}");
+        assert_eq!(pseudo_file_system(Path::new("/tmp")), None);
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("uwsgi.ini");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+        // Listed as a file (it was one when the walk listed it), then read: no hang.
+        let tree = workspace(dir.path(), &["uwsgi.ini"]);
+        let start = std::time::Instant::now();
+        assert_eq!(
+            tree.read_text_bytes("uwsgi.ini").unwrap_err(),
+            "not a regular file"
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_walk_outside_git_honours_only_the_skip_list() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in [
+            "devstack/lib/toy",
+            "lib/x.ini",
+            ".tox/py3/x.ini",
+            "toy.egg-info/PKG-INFO",
+            ".wsgi-migrate-journal",
+        ] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x\n").unwrap();
+        }
+        std::fs::write(dir.path().join(".gitignore"), "lib\n*.ini\n").unwrap();
+        std::fs::write(dir.path().join(".ignore"), "devstack\n").unwrap();
+        let tree = Workspace::walk(dir.path()).unwrap();
+        let files: Vec<&str> = tree.files.iter().map(String::as_str).collect();
+        assert_eq!(
+            files,
+            [".gitignore", ".ignore", "devstack/lib/toy", "lib/x.ini"]
+        );
+    }
+}

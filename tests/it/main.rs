@@ -10,3 +10,4 @@ mod ini_differential;
 mod pre_commit;
 mod python_imports;
 mod support;
+mod walk;
