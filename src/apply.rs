@@ -89,7 +89,7 @@ impl fmt::Display for Interrupted {
         if self.written {
             write!(
                 f,
-                "interrupted by {name} after every file was written (nothing was committed)"
+                "interrupted by {name} after every file was written: the migration is complete"
             )
         } else {
             write!(

@@ -2,8 +2,8 @@
 //! command asks for, and mapping the outcome to an exit code.
 //!
 //! Exit codes: `scan` 0, or 2 on a usage or input error; `apply` 0 when done, 2 on any error
-//! (nothing is written then); `check` 0 when nothing is left to migrate, 1 when something is,
-//! 2 on an error.
+//! (nothing is written then), 3 when written but not committed, 128 + N when stopped by signal
+//! N; `check` 0 when nothing is left to migrate, 1 when something is, 2 on an error.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal as _, Write as _};
