@@ -442,7 +442,9 @@ impl Transaction {
     }
 
     #[cfg(not(any(debug_assertions, feature = "fault-injection")))]
-    fn fault(&self, _label: &str) {}
+    fn fault(&self, _label: &str) {
+        self.step.set(self.step.get() + 1);
+    }
 }
 
 /// Fail unless `path` holds exactly `expected`.
