@@ -320,6 +320,8 @@ impl Transaction {
                 compare(&item.target, relative, before)?;
                 fs::hard_link(&item.target, backup)
                     .with_context(|| format!("cannot back up `{relative}`"))?;
+                // The backup is durable before the original's name is taken by the new file.
+                journal::sync_parent(backup);
                 self.step(&format!("backed up {relative}"))?;
                 fs::rename(&item.temp, &item.target)
                     .with_context(|| format!("cannot replace `{relative}`"))?;

@@ -353,9 +353,12 @@ impl Workspace {
         if !metadata.is_file() {
             return Err("not a regular file".to_owned());
         }
-        if let Some(kind) = nix::sys::statfs::fstatfs(&file)
-            .ok()
-            .and_then(|stat| pseudo_kind(stat.filesystem_type()))
+        // procfs and its kind report a size of 0 for files that are not empty (and whose read
+        // may block); an empty file is rare, so only then is the file system asked.
+        if metadata.len() == 0
+            && let Some(kind) = nix::sys::statfs::fstatfs(&file)
+                .ok()
+                .and_then(|stat| pseudo_kind(stat.filesystem_type()))
         {
             return Err(format!("a file of a {kind} file system, not read"));
         }
