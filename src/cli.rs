@@ -2,8 +2,8 @@
 //! command asks for, and mapping the outcome to an exit code.
 //!
 //! Exit codes: `scan` 0, or 2 on a usage or input error; `apply` 0 when done, 2 on any error
-//! (nothing is written then); `check` 0 when nothing is left to migrate, 1 when something is,
-//! 2 on an error.
+//! (nothing is written then), 3 when written but not committed, 128 + N when stopped by signal
+//! N; `check` 0 when nothing is left to migrate, 1 when something is, 2 on an error.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal as _, Write as _};
@@ -85,6 +85,12 @@ pub enum Command {
         /// The time limit of each step: an import [default: 120], a server's answer [default: 30].
         #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
         timeout: Option<u64>,
+    },
+    /// Undo an `apply` that was interrupted (killed, crashed, power cut), from its journal.
+    Recover {
+        /// Repositories or directories an `apply` was writing.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
     },
     /// Print the script-to-module map the other commands use, as TOML for --map or as JSON.
     Map {
@@ -192,7 +198,14 @@ pub fn main() -> ExitCode {
         Err(error) => {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "wsgi-migrate: error: {error:#}");
-            ExitCode::from(2)
+            // Stopped by a signal: 128 + its number; written but not committed: 3.
+            if let Some(interrupted) = error.downcast_ref::<crate::apply::Interrupted>() {
+                ExitCode::from(interrupted.exit_code())
+            } else if error.downcast_ref::<commit::NotCommitted>().is_some() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }
@@ -297,10 +310,47 @@ fn plan_all(common: &Common, release_notes: plan::ReleaseNotes) -> anyhow::Resul
         .collect())
 }
 
+/// Undo any interrupted `apply` on `roots` before reading them, saying so on stderr.
+fn recover(roots: &[PathBuf], locked: bool) -> anyhow::Result<usize> {
+    let messages = crate::journal::recover_roots(roots, locked)?;
+    let mut stderr = std::io::stderr().lock();
+    for message in &messages {
+        let _ = writeln!(stderr, "wsgi-migrate: recovered: {message}");
+    }
+    Ok(messages.len())
+}
+
 fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
     let mut out = String::new();
     let mut err = String::new();
+    // Any command first undoes an interrupted `apply` it finds (`apply` does it under its lock).
+    match &cli.command {
+        Command::Scan { common, .. } | Command::Map { common, .. } => {
+            recover(&common.paths, false)?;
+        }
+        Command::Check { common } => {
+            let roots = if common.paths.iter().any(|path| path.is_file()) {
+                vec![PathBuf::from(".")]
+            } else {
+                common.paths.clone()
+            };
+            recover(&roots, false)?;
+        }
+        Command::Verify { project, .. } => {
+            recover(std::slice::from_ref(project), false)?;
+        }
+        Command::Apply { common, apply } if apply.dry_run => {
+            recover(&common.paths, false)?;
+        }
+        Command::Apply { .. } | Command::Recover { .. } => {}
+    }
     let code = match &cli.command {
+        Command::Recover { paths } => {
+            if recover(paths, false)? == 0 {
+                err.push_str("wsgi-migrate: nothing to recover\n");
+            }
+            0
+        }
         Command::Scan { common, format } => {
             let planned = plan_all(common, plan::ReleaseNotes::Combined)?;
             match format {
@@ -353,18 +403,11 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             let _locks = if apply.dry_run {
                 Vec::new()
             } else {
-                // Always in one order, so that two runs over the same roots cannot deadlock.
-                let mut roots: Vec<PathBuf> = common
-                    .paths
-                    .iter()
-                    .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
-                    .collect();
-                roots.sort();
-                roots.dedup();
-                roots
-                    .iter()
-                    .map(|root| workspace::lock(root))
-                    .collect::<anyhow::Result<Vec<_>>>()?
+                // The repository (or tree) of each root, and shared above it: nested roots
+                // given to two runs are serialised too.
+                let locks = workspace::lock_trees(&common.paths)?;
+                recover(&common.paths, true)?;
+                locks
             };
             let planned = plan_all(common, notes)?;
             let mut report = String::new();
@@ -584,15 +627,20 @@ fn apply_command(
         .collect();
     let outcome = match commit::apply_and_commit(&targets, &request)? {
         Ok(outcome) => outcome,
-        Err(dirty) => {
-            report.push_str("wsgi-migrate: error: the git work tree has uncommitted changes, and `apply` could overwrite or mix them into its own:\n");
-            for file in &dirty.files {
-                report.push_str(&format!("  {file}\n"));
-            }
-            report.push_str("commit or stash them first, or pass --allow-dirty to write anyway\n");
-            return Ok(2);
-        }
+        // An error, so that it goes to stderr alone (the diff is not printed).
+        Err(dirty) => anyhow::bail!(
+            "the git work tree has uncommitted changes, and `apply` could overwrite or mix them into its own:\n{}\ncommit or stash them first, or pass --allow-dirty to write anyway",
+            dirty
+                .files
+                .iter()
+                .map(|file| format!("  {file}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
     };
+    for note in &outcome.notes {
+        report.push_str(&format!("wsgi-migrate: note: {note}\n"));
+    }
     report.push_str(&summary);
     for (id, branch, subject) in &outcome.commits {
         report.push_str(&format!(

@@ -15,6 +15,7 @@ pub mod edit;
 pub mod entry_points;
 pub mod git;
 pub mod ini;
+pub mod journal;
 pub mod naming;
 pub mod plan;
 pub mod python;

@@ -1,6 +1,7 @@
 //! Integration tests for `wsgi_migrate`, built as a single test binary.
 mod apply;
 mod cli;
+mod crash;
 mod e2e;
 mod fixtures;
 mod git;
@@ -11,3 +12,4 @@ mod python_imports;
 mod sphinx;
 mod support;
 mod verify;
+mod walk;
