@@ -94,6 +94,9 @@ pub enum Command {
         #[arg(long)]
         no_registry: bool,
     },
+    /// Migrate many repositories in one run: one map, one branch and commit per repository,
+    /// optionally pushed for review.
+    Fleet(crate::fleet::FleetArgs),
 }
 
 #[derive(Debug, Args)]
@@ -450,6 +453,7 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             }
             if failed { 2 } else { 0 }
         }
+        Command::Fleet(args) => crate::fleet::run(args, style, &mut out)?,
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.

@@ -3,6 +3,7 @@ mod apply;
 mod cli;
 mod e2e;
 mod fixtures;
+mod fleet;
 mod git;
 mod hardening;
 mod ini_differential;
