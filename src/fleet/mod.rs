@@ -228,6 +228,7 @@ pub fn run(args: &FleetArgs, style: Style, out: &mut String) -> anyhow::Result<u
                     }
                     Decision::Migrate if args.dry_run => {
                         row.outcome = Outcome::Migrate;
+                        row.writes = true;
                         if args.diff {
                             diff = Some(render::diff(
                                 plan,
@@ -493,6 +494,7 @@ fn migrate(member: &Member, opened: &Opened, plan: &Plan, args: &FleetArgs, row:
         Ok(Ok(_)) => match git::topic_commit(workdir, &args.topic) {
             Ok((tip, change_id)) => {
                 row.outcome = Outcome::Migrated;
+                row.writes = true;
                 row.branch = Some(args.topic.clone());
                 row.commit = Some(tip.to_string());
                 row.change_id = change_id;

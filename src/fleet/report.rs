@@ -55,6 +55,10 @@ pub struct Row {
     pub commit: Option<String>,
     pub change_id: Option<String>,
     pub pushed: Option<Pushed>,
+    /// Whether this run wrote its changes (or, in a dry run, would): its files count in the
+    /// total.
+    #[serde(skip)]
+    pub writes: bool,
 }
 
 impl Row {
@@ -71,6 +75,7 @@ impl Row {
             commit: None,
             change_id: None,
             pushed: None,
+            writes: false,
         }
     }
 
@@ -206,11 +211,11 @@ fn total(rows: &[Row], dry_run: bool) -> String {
             parts.push(format!("{n} {label}"));
         }
     }
-    let working: Vec<&Row> = rows
+    let files: usize = rows
         .iter()
-        .filter(|row| matches!(row.outcome, Outcome::Migrate | Outcome::Migrated))
-        .collect();
-    let files: usize = working.iter().map(|row| row.files).sum();
+        .filter(|row| row.writes)
+        .map(|row| row.files)
+        .sum();
     let manual: usize = rows.iter().map(|row| row.manual).sum();
     let pushed = rows
         .iter()
@@ -296,7 +301,7 @@ pub fn json(rows: &[Row], diffs: &[Option<&str>], dry_run: bool, topic: &str) ->
             failed: count(Outcome::Error),
             files: rows
                 .iter()
-                .filter(|row| matches!(row.outcome, Outcome::Migrate | Outcome::Migrated))
+                .filter(|row| row.writes)
                 .map(|row| row.files)
                 .sum(),
             manual: rows.iter().map(|row| row.manual).sum(),

@@ -635,6 +635,15 @@ fn pushes_go_in_batches_and_a_rejection_is_reported_verbatim() {
     );
     git(&three, &["checkout", "-q", "main"]);
     git(&three, &["branch", "-q", "-D", "elsewhere"]);
+    // The remote of `four` cannot take the branch: it refuses the update itself.
+    fleet.repository("four", &[("uwsgi.ini", &ini("nova-api-wsgi"))]);
+    fs::write(
+        fleet
+            .remote("four")
+            .join(format!("refs/heads/{TOPIC}.lock")),
+        "",
+    )
+    .unwrap();
     // A bare repository is skipped.
     let bare = fleet.remote("one");
 
@@ -642,6 +651,7 @@ fn pushes_go_in_batches_and_a_rejection_is_reported_verbatim() {
         fleet.path("one").to_str().unwrap(),
         fleet.path("two").to_str().unwrap(),
         three.to_str().unwrap(),
+        fleet.path("four").to_str().unwrap(),
         bare.to_str().unwrap(),
         "--push",
         "--batch",
@@ -683,7 +693,17 @@ fn pushes_go_in_batches_and_a_rejection_is_reported_verbatim() {
         .iter()
         .map(|row| row["outcome"].as_str().unwrap())
         .collect();
-    assert_eq!(order, ["migrated", "migrated", "skipped", "error"]);
+    assert_eq!(order, ["migrated", "migrated", "skipped", "error", "error"]);
+    // The remote's own refusal, as it words it, from the push's status report.
+    let four = row(&report, "four")["reason"].as_str().unwrap();
+    assert!(
+        four.starts_with(&format!(
+            "`origin` rejected the push: refs/heads/{TOPIC}: failed to lock file"
+        )),
+        "{four}"
+    );
+    assert_eq!(report["totals"]["files"], 4);
+    assert_eq!(report["totals"]["pushed"], 2);
 }
 
 #[test]
@@ -707,4 +727,36 @@ fn usage_errors_exit_2() {
         "{}",
         describe(&output)
     );
+}
+
+#[test]
+fn the_fleets_plans_are_those_of_planning_the_repositories_together() {
+    let fleet = build_fleet();
+    let names = [
+        "acme",
+        "widget",
+        "deploy-uwsgi",
+        "deploy-devstack",
+        "deploy-apache",
+        "gadget",
+    ];
+    let paths: Vec<String> = names
+        .iter()
+        .map(|name| fleet.path(name).display().to_string())
+        .collect();
+    let mut args: Vec<&str> = paths.iter().map(String::as_str).collect();
+    args.extend(["--dry-run", "--diff", "--jobs", "3"]);
+    let output = fleet.run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let text = stdout(&output);
+    let fleet_diff = &text[..text.find("repository  ").unwrap()];
+
+    let mut apply = Command::new(env!("CARGO_BIN_EXE_wsgi-migrate"));
+    apply
+        .args(["--color=never", "apply", "--dry-run"])
+        .args(&paths);
+    let output = apply.output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(fleet_diff.contains("+module = acme.wsgi.api:application"));
+    assert_eq!(fleet_diff, stdout(&output));
 }
