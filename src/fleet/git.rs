@@ -265,18 +265,55 @@ pub fn already_pushed(
     if destination.gerrit {
         return Ok(recorded == Some(tip));
     }
-    let mut remote = repo
-        .find_remote(&destination.remote)
-        .with_context(|| format!("no remote named `{}`", destination.remote))?;
-    remote
-        .connect(Direction::Fetch)
-        .with_context(|| format!("cannot reach remote `{}`", destination.remote))?;
+    let mut remote = open_remote(&repo, workdir, &destination.remote)?;
+    remote.connect(Direction::Fetch).map_err(|error| {
+        anyhow!(
+            "cannot reach remote `{}`: {}",
+            destination.remote,
+            error.message()
+        )
+    })?;
     let on_remote = remote
         .list()?
         .iter()
         .find(|head| head.name() == destination.refname)
         .map(|head| head.oid());
     Ok(on_remote == Some(tip))
+}
+
+/// The remote `name`. git takes a relative path as its URL (`git remote add origin ../x.git`),
+/// libgit2 does not: such a remote is opened by its path made absolute from the work tree.
+fn open_remote<'r>(
+    repo: &'r Repository,
+    workdir: &Path,
+    name: &str,
+) -> anyhow::Result<git2::Remote<'r>> {
+    let remote = repo
+        .find_remote(name)
+        .map_err(|error| anyhow!("no remote `{name}`: {}", error.message()))?;
+    let url = remote
+        .pushurl()
+        .ok()
+        .flatten()
+        .or_else(|| remote.url().ok())
+        .map(str::to_owned);
+    match url.as_deref().and_then(|url| relative_path_url(url)) {
+        Some(path) => {
+            let absolute = workdir.join(path);
+            repo.remote_anonymous(&absolute.to_string_lossy())
+                .map_err(|error| anyhow!("remote `{name}`: {}", error.message()))
+        }
+        None => Ok(remote),
+    }
+}
+
+/// `url` when it is a relative file path rather than a URL (`scheme://`) or scp-like
+/// `[user@]host:path`.
+fn relative_path_url(url: &str) -> Option<&str> {
+    let scp_like = url
+        .split_once(':')
+        .is_some_and(|(host, _)| !host.contains('/'));
+    (!url.contains("://") && !scp_like && !url.starts_with('/')).then_some(url)
 }
 
 /// Push `topic`'s tip `tip` to `destination` and record it. A rejection is returned verbatim, as
@@ -288,9 +325,7 @@ pub fn push(
     destination: &Destination,
 ) -> anyhow::Result<()> {
     let repo = Repository::open(workdir)?;
-    let mut remote = repo
-        .find_remote(&destination.remote)
-        .with_context(|| format!("no remote named `{}`", destination.remote))?;
+    let mut remote = open_remote(&repo, workdir, &destination.remote)?;
     let mut rejections: Vec<String> = Vec::new();
     {
         let mut callbacks = RemoteCallbacks::new();
@@ -333,6 +368,23 @@ pub fn push(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_are_told_from_urls() {
+        assert_eq!(
+            relative_path_url("../remotes/nova.git"),
+            Some("../remotes/nova.git")
+        );
+        assert_eq!(relative_path_url("nova.git"), Some("nova.git"));
+        assert_eq!(relative_path_url("/srv/git/nova.git"), None);
+        assert_eq!(relative_path_url("file:///srv/git/nova.git"), None);
+        assert_eq!(
+            relative_path_url("https://opendev.org/openstack/nova"),
+            None
+        );
+        assert_eq!(relative_path_url("git@github.com:org/nova.git"), None);
+        assert_eq!(relative_path_url("review:nova"), None);
+    }
 
     #[test]
     fn gitreview_default_branch_is_read_from_the_gerrit_section() {

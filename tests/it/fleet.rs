@@ -618,6 +618,11 @@ fn pushes_go_in_batches_and_a_rejection_is_reported_verbatim() {
     for name in ["one", "two", "three"] {
         fleet.repository(name, &[("uwsgi.ini", &ini("nova-api-wsgi"))]);
     }
+    // git takes a path relative to the work tree as a remote's URL, and so does the fleet.
+    git(
+        &fleet.path("two"),
+        &["remote", "set-url", "origin", "../remotes/two.git"],
+    );
     // The remote of `three` already has a different topic branch: not a fast-forward.
     let three = fleet.path("three");
     git(&three, &["checkout", "-q", "-b", "elsewhere"]);
@@ -670,6 +675,13 @@ fn pushes_go_in_batches_and_a_rejection_is_reported_verbatim() {
     );
     assert_eq!(row(&report, "one")["pushed"]["batch"], 1);
     assert_eq!(row(&report, "two")["pushed"]["batch"], 1);
+    assert!(
+        remote_refs(&fleet, "two").contains(&format!(
+            "refs/heads/{TOPIC} {}",
+            rev(&fleet.path("two"), TOPIC).unwrap()
+        )),
+        "{report:#}"
+    );
     // The registry knows nova-api-wsgi.
     assert_eq!(
         fs::read_to_string(fleet.path("one/uwsgi.ini")).unwrap(),
