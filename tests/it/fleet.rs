@@ -649,6 +649,21 @@ fn pushes_go_in_batches_and_a_rejection_is_reported_verbatim() {
         "",
     )
     .unwrap();
+    // A repository in the middle of a merge is skipped.
+    let merging = fleet.repository("merging", &[("uwsgi.ini", &ini("nova-api-wsgi"))]);
+    git(&merging, &["checkout", "-q", "-b", "side"]);
+    fs::write(merging.join("uwsgi.ini"), ini("side")).unwrap();
+    git(&merging, &["commit", "-q", "-am", "Side"]);
+    git(&merging, &["checkout", "-q", "main"]);
+    fs::write(merging.join("uwsgi.ini"), ini("main")).unwrap();
+    git(&merging, &["commit", "-q", "-am", "Main"]);
+    let conflict = Command::new("git")
+        .args(["merge", "-q", "side"])
+        .current_dir(&merging)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(!conflict.status.success(), "{}", describe(&conflict));
     // A bare repository is skipped.
     let bare = fleet.remote("one");
 
@@ -657,6 +672,7 @@ fn pushes_go_in_batches_and_a_rejection_is_reported_verbatim() {
         fleet.path("two").to_str().unwrap(),
         three.to_str().unwrap(),
         fleet.path("four").to_str().unwrap(),
+        merging.to_str().unwrap(),
         bare.to_str().unwrap(),
         "--push",
         "--batch",
@@ -705,7 +721,16 @@ fn pushes_go_in_batches_and_a_rejection_is_reported_verbatim() {
         .iter()
         .map(|row| row["outcome"].as_str().unwrap())
         .collect();
-    assert_eq!(order, ["migrated", "migrated", "skipped", "error", "error"]);
+    assert_eq!(
+        order,
+        [
+            "migrated", "migrated", "skipped", "skipped", "error", "error"
+        ]
+    );
+    assert_eq!(
+        row(&report, "merging")["reason"],
+        "in the middle of a merge"
+    );
     // The remote's own refusal, as it words it, from the push's status report.
     let four = row(&report, "four")["reason"].as_str().unwrap();
     assert!(
