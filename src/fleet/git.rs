@@ -39,6 +39,8 @@ pub enum TopicState {
     Migrated { tip: Oid },
     /// It holds a migration commit on top of HEAD, which is another branch.
     MigratedBeside { tip: Oid },
+    /// It holds a migration commit made on another HEAD than today's.
+    Stale,
     /// It points somewhere unrelated: `apply --topic` refuses it.
     Elsewhere,
 }
@@ -114,6 +116,8 @@ pub fn inspect(root: &Path, topic: &str, allow_dirty: bool) -> Result<Inspection
                 TopicState::MigratedBeside { tip: tip.id() }
             } else if on_topic {
                 TopicState::AtHead
+            } else if is_migration(&tip) {
+                TopicState::Stale
             } else {
                 TopicState::Elsewhere
             }

@@ -171,8 +171,9 @@ pub fn run(args: &FleetArgs, style: Style, out: &mut String) -> anyhow::Result<u
 
     progress.phase("opening");
     let opened: Vec<Result<Opened, (Outcome, String)>> = parallel(&members, jobs, |member| {
+        progress.start(&member.shown);
         let result = open(member, args, &options);
-        progress.done(&member.shown);
+        progress.done();
         result
     });
 
@@ -191,11 +192,12 @@ pub fn run(args: &FleetArgs, style: Style, out: &mut String) -> anyhow::Result<u
     progress.phase("planning");
     let indices: Vec<usize> = (0..members.len()).collect();
     let plans: Vec<Option<Plan>> = parallel(&indices, jobs, |&index| {
+        progress.start(&members[index].shown);
         let plan = opened[index]
             .as_ref()
             .ok()
             .map(|opened| plan::build(&opened.workspace, &fleet_options));
-        progress.done(&members[index].shown);
+        progress.done();
         plan
     });
 
@@ -208,6 +210,7 @@ pub fn run(args: &FleetArgs, style: Style, out: &mut String) -> anyhow::Result<u
     });
     let mut committed = 0;
     for (index, member) in members.iter().enumerate() {
+        progress.start(&member.shown);
         let mut row = Row::new(&member.shown);
         let mut diff = None;
         match (&opened[index], &plans[index]) {
@@ -249,7 +252,7 @@ pub fn run(args: &FleetArgs, style: Style, out: &mut String) -> anyhow::Result<u
             }
             (Ok(_), None) => row.refuse(Outcome::Error, "not planned".to_owned()),
         }
-        progress.done(&member.shown);
+        progress.done();
         rows.push(row);
         diffs.push(diff);
     }
@@ -417,6 +420,14 @@ fn decide(opened: &Opened, plan: &Plan, topic: &str, allow_dirty: bool) -> Decis
         git::TopicState::Migrated { tip } if plan.changes.is_empty() => {
             return Decision::Done(Outcome::AlreadyMigrated, Some(tip));
         }
+        git::TopicState::Stale if !plan.changes.is_empty() => {
+            return Decision::Refused(
+                Outcome::Error,
+                format!(
+                    "branch `{topic}` holds a migration made on another commit than HEAD: rebase it onto HEAD or delete it"
+                ),
+            );
+        }
         git::TopicState::Elsewhere if !plan.changes.is_empty() => {
             return Decision::Refused(
                 Outcome::Error,
@@ -556,6 +567,7 @@ fn push_all(
             let Ok(opened) = &opened[*index] else {
                 continue;
             };
+            progress.start(&members[*index].shown);
             match git::push(&opened.inspection.workdir, *tip, &args.topic, destination) {
                 Ok(()) => {
                     row.pushed = Some(Pushed {
@@ -567,7 +579,7 @@ fn push_all(
                 }
                 Err(error) => row.refuse(Outcome::Error, format!("{error:#}")),
             }
-            progress.done(&members[*index].shown);
+            progress.done();
         }
         if number + 1 < batches.len() {
             progress.suspend(|| {
@@ -674,8 +686,12 @@ impl Progress {
         self.bar.set_position(0);
     }
 
-    fn done(&self, repository: &str) {
+    /// `repository` is the one being worked on.
+    fn start(&self, repository: &str) {
         self.bar.set_message(repository.to_owned());
+    }
+
+    fn done(&self) {
         self.bar.inc(1);
     }
 

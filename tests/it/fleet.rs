@@ -561,6 +561,37 @@ fn one_change_per_repository_pushed_for_review_and_a_second_run_repeats_nothing(
             .any(|line| line.starts_with("refs/for/")),
         "pushed to Gerrit again"
     );
+
+    // Back on main, the migration beside it is still found, and not made again.
+    let widget = fleet.path("widget");
+    git(&widget, &["checkout", "-q", "main"]);
+    let tip = rev(&widget, TOPIC).unwrap();
+    let output = fleet.run(&[widget.to_str().unwrap(), "--push"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let text = stdout(&output);
+    assert!(
+        line(&text, "widget").ends_with("  already migrated"),
+        "{text}"
+    );
+    assert!(line(&text, "widget").contains(&tip[..12]), "{text}");
+    assert_eq!(rev(&widget, TOPIC).unwrap(), tip);
+    assert_eq!(
+        git(&widget, &["symbolic-ref", "--short", "HEAD"]).trim(),
+        "main"
+    );
+    // Once main moves on, the old migration is not silently reused.
+    fs::write(widget.join("NEWS"), "news\n").unwrap();
+    git(&widget, &["add", "NEWS"]);
+    git(&widget, &["commit", "-q", "-m", "News"]);
+    let output = fleet.run(&[widget.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        line(&stdout(&output), "widget").contains(&format!(
+            "error: branch `{TOPIC}` holds a migration made on another commit than HEAD"
+        )),
+        "{}",
+        describe(&output)
+    );
 }
 
 #[test]
