@@ -144,6 +144,9 @@ enum Decision {
 /// Returns the exit code: 0 when every repository succeeded or had nothing to do, 1 when any
 /// failed. Usage errors are `Err`.
 pub fn run(args: &FleetArgs, style: Style, out: &mut String) -> anyhow::Result<u8> {
+    if !git2::Branch::name_is_valid(&args.topic).unwrap_or(false) {
+        bail!("--topic `{}` is not a valid branch name", args.topic);
+    }
     let members = members(args)?;
     let options = options(args)?;
     let jobs = args.jobs.map_or_else(

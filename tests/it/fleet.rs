@@ -785,6 +785,13 @@ fn usage_errors_exit_2() {
     let one = fleet.path("one");
     let output = fleet.run(&[one.to_str().unwrap(), one.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let output = fleet.run(&[one.to_str().unwrap(), "--topic", "bad..topic"]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("`bad..topic` is not a valid branch name"),
+        "{}",
+        describe(&output)
+    );
     let output = fleet.run(&["--repos", "missing.txt"]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     // A repository with nothing to do: exit 0.
