@@ -8,6 +8,8 @@
 //!    to every repository's plan as `--map` entries would be, so a deployment repository is
 //!    rewritten to the module the service repository in the same run chooses. This is what
 //!    `plan::build_all` does for several PATHs, split so that each plan can be built alone.
+//!    A repository whose plan fails writes no module, so the others are planned again without
+//!    its scripts.
 //! 3. **Commit**, one repository after another: branch `--topic` and one commit, exactly as
 //!    `apply --topic` makes them ([`crate::commit`]).
 //! 4. **Push** (`--push`), `--batch` repositories at a time with `--sleep` seconds between.
@@ -180,29 +182,25 @@ pub fn run(args: &FleetArgs, style: Style, out: &mut String) -> anyhow::Result<u
         result
     });
 
-    // One map for the fleet: as `build_all` assembles it, generated modules first, then the
-    // declared scripts, then the user's map files.
-    let mut map: BTreeMap<String, AppTarget> = BTreeMap::new();
-    for opened in opened.iter().flatten() {
-        map.extend(opened.generated.iter().cloned());
-    }
-    for opened in opened.iter().flatten() {
-        map.extend(opened.declared.iter().cloned());
-    }
-    map.extend(options.map.clone());
-    let fleet_options = Options { map, ..options };
-
     progress.phase("planning");
-    let indices: Vec<usize> = (0..members.len()).collect();
-    let plans: Vec<Option<Plan>> = parallel(&indices, jobs, |&index| {
-        progress.start(&members[index].shown);
-        let plan = opened[index]
-            .as_ref()
-            .ok()
-            .map(|opened| plan::build(&opened.workspace, &fleet_options));
-        progress.done();
-        plan
-    });
+    let mut plans = plan_fleet(&members, &opened, &options, &[], jobs, &progress);
+    // A repository whose plan fails writes nothing, so the modules it declares will not exist:
+    // the others are planned again without them.
+    let failing: Vec<usize> = plans
+        .iter()
+        .enumerate()
+        .filter(|(index, plan)| {
+            plan.as_ref().is_some_and(Plan::has_errors)
+                && opened[*index]
+                    .as_ref()
+                    .is_ok_and(|opened| !opened.declared.is_empty())
+        })
+        .map(|(index, _)| index)
+        .collect();
+    if !failing.is_empty() {
+        progress.phase("replanning");
+        plans = plan_fleet(&members, &opened, &options, &failing, jobs, &progress);
+    }
 
     let mut rows: Vec<Row> = Vec::new();
     let mut diffs: Vec<Option<String>> = Vec::new();
@@ -280,6 +278,43 @@ pub fn run(args: &FleetArgs, style: Style, out: &mut String) -> anyhow::Result<u
         }
     }
     Ok(u8::from(failed))
+}
+
+/// Plan every opened repository with one map for the fleet, assembled as `build_all` assembles
+/// it: generated modules first, then the declared scripts (except those of `excluded`
+/// repositories), then the user's map files.
+fn plan_fleet(
+    members: &[Member],
+    opened: &[Result<Opened, (Outcome, String)>],
+    options: &Options,
+    excluded: &[usize],
+    jobs: usize,
+    progress: &Progress,
+) -> Vec<Option<Plan>> {
+    let mut map: BTreeMap<String, AppTarget> = BTreeMap::new();
+    for opened in opened.iter().flatten() {
+        map.extend(opened.generated.iter().cloned());
+    }
+    for (index, opened) in opened.iter().enumerate() {
+        if let (Ok(opened), false) = (opened, excluded.contains(&index)) {
+            map.extend(opened.declared.iter().cloned());
+        }
+    }
+    map.extend(options.map.clone());
+    let fleet_options = Options {
+        map,
+        ..options.clone()
+    };
+    let indices: Vec<usize> = (0..members.len()).collect();
+    parallel(&indices, jobs, |&index| {
+        progress.start(&members[index].shown);
+        let plan = opened[index]
+            .as_ref()
+            .ok()
+            .map(|opened| plan::build(&opened.workspace, &fleet_options));
+        progress.done();
+        plan
+    })
 }
 
 /// The repositories named on the command line and in `--repos FILE`, in that order. A path given

@@ -136,6 +136,12 @@ fn build_fleet() -> Fleet {
                 "etc/uwsgi/widget.ini",
                 "[uwsgi]\nhttp-socket = 127.0.0.1:8080\nwsgi-file = /usr/local/bin/widget-wsgi\n",
             ),
+            // `broken` declares this script, but its plan fails and writes nothing, so the
+            // module it would get does not exist: the config is left alone.
+            (
+                "etc/uwsgi/broken.ini",
+                "[uwsgi]\nwsgi-file = /usr/local/bin/broken-admin-wsgi\n",
+            ),
         ],
     );
     fleet.repository(
@@ -187,7 +193,7 @@ fn build_fleet() -> Fleet {
         &[
             (
                 "setup.cfg",
-                "[metadata]\nname = broken\n\n[entry_points]\nwsgi_scripts =\n    broken-api = broken.app:init()\n",
+                "[metadata]\nname = broken\n\n[entry_points]\nwsgi_scripts =\n    broken-api = broken.app:init()\n    broken-admin-wsgi = broken.app:init\n",
             ),
             ("broken/__init__.py", ""),
             ("broken/app.py", "def init():\n    pass\n"),
@@ -324,6 +330,7 @@ fn a_dry_run_shows_the_whole_fleet_and_writes_nothing() {
         text.contains("+ACME_UWSGI=acme.wsgi.api:application"),
         "{text}"
     );
+    assert!(!text.contains("broken.wsgi"), "{text}");
     let table_start = text.find("repository  ").expect("a table header");
     let table = &text[table_start..];
     assert!(
@@ -448,6 +455,10 @@ fn one_change_per_repository_pushed_for_review_and_a_second_run_repeats_nothing(
     assert_eq!(
         fs::read_to_string(fleet.path("deploy-uwsgi/etc/uwsgi/widget.ini")).unwrap(),
         "[uwsgi]\nhttp-socket = 127.0.0.1:8080\nmodule = widget.wsgi.api:application\n"
+    );
+    assert_eq!(
+        fs::read_to_string(fleet.path("deploy-uwsgi/etc/uwsgi/broken.ini")).unwrap(),
+        "[uwsgi]\nwsgi-file = /usr/local/bin/broken-admin-wsgi\n"
     );
     assert!(
         fs::read_to_string(fleet.path("deploy-devstack/devstack/lib/acme"))
