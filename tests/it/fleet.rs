@@ -805,9 +805,30 @@ fn usage_errors_exit_2() {
     );
     let output = fleet.run(&["--repos", "missing.txt"]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    // A repository with nothing to do: exit 0.
-    let output = fleet.run(&[one.to_str().unwrap()]);
+    // A repository with nothing to do: exit 0. It is on a branch named like the topic, whose
+    // tip has a Change-Id as every OpenStack commit has: that is no migration to push.
+    fs::write(one.join("README"), "one, two\n").unwrap();
+    git(
+        &one,
+        &[
+            "commit",
+            "-q",
+            "-am",
+            "Update\n\nChange-Id: I0123456789abcdef0123456789abcdef01234567",
+        ],
+    );
+    git(&one, &["checkout", "-q", "-b", TOPIC]);
+    let output = fleet.run(&[one.to_str().unwrap(), "--push", "--format", "json"]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let report = json(&output);
+    assert_eq!(
+        row(&report, "one")["outcome"],
+        "nothing-to-do",
+        "{report:#}"
+    );
+    assert!(row(&report, "one")["commit"].is_null(), "{report:#}");
+    assert_eq!(remote_refs(&fleet, "one").len(), 1);
+    let output = fleet.run(&[one.to_str().unwrap()]);
     assert!(
         stdout(&output).contains("nothing to do"),
         "{}",
