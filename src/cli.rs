@@ -103,6 +103,9 @@ pub enum Command {
         #[arg(long)]
         no_registry: bool,
     },
+    /// Migrate many repositories in one run: one map, one branch and commit per repository,
+    /// optionally pushed for review.
+    Fleet(crate::fleet::FleetArgs),
 }
 
 #[derive(Debug, Args)]
@@ -342,6 +345,11 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
         Command::Apply { common, apply } if apply.dry_run => {
             recover(&common.paths, false)?;
         }
+        // Repositories a `--repos` file lists are not recovered here: one left half-written is
+        // reported dirty and skipped.
+        Command::Fleet(args) => {
+            recover(&args.repos, false)?;
+        }
         Command::Apply { .. } | Command::Recover { .. } => {}
     }
     let code = match &cli.command {
@@ -498,6 +506,7 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             }
             if failed { 2 } else { 0 }
         }
+        Command::Fleet(args) => crate::fleet::run(args, style, &mut out)?,
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod dialect;
 pub mod edit;
 pub mod entry_points;
+pub mod fleet;
 pub mod git;
 pub mod ini;
 pub mod journal;

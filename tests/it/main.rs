@@ -4,6 +4,7 @@ mod cli;
 mod crash;
 mod e2e;
 mod fixtures;
+mod fleet;
 mod git;
 mod hardening;
 mod ini_differential;
