@@ -76,11 +76,11 @@ pub struct Directive {
     /// Why this directive is pinned to a release that ships no module, if it is.
     pub pinned: Option<String>,
     /// How to name the directive in messages (`wsgi-file`, `WSGIScriptAlias`).
-    pub name: &'static str,
+    pub name: String,
 }
 
 impl Directive {
-    pub fn new(name: &'static str, value: Range<usize>, loads: Loads) -> Directive {
+    pub fn new(name: impl Into<String>, value: Range<usize>, loads: Loads) -> Directive {
         Directive {
             value,
             loads,
@@ -90,7 +90,7 @@ impl Directive {
             sibling_modules: Vec::new(),
             http_mode: false,
             pinned: None,
-            name,
+            name: name.into(),
         }
     }
 }
@@ -121,13 +121,11 @@ pub fn classify<'m>(value: &str, loads: Loads, map: &'m ScriptMap) -> Loaded<'m>
         return Loaded::Nothing;
     }
     if loads == Loads::Module {
-        return if is_templated(value) {
-            Loaded::Templated
-        } else {
-            Loaded::Module(value.to_owned())
-        };
+        // A templated module is the module branch of a template: what the migration writes.
+        return Loaded::Module(value.to_owned());
     }
-    let value = lookup_argument(value).unwrap_or(value);
+    let looked_up = lookup_argument(value);
+    let value = looked_up.unwrap_or(value);
     // A word that names two scripts, or holds spaces or a list, is no path to one file.
     if map.mentions(value).len() > 1
         || without_templates(value).contains([' ', '\t', ',', '\'', '"', ';', '|'])
@@ -153,6 +151,10 @@ pub fn classify<'m>(value: &str, loads: Loads, map: &'m ScriptMap) -> Loaded<'m>
     }
     if python::script_name_problem(name).is_some() || name.contains('.') || SERVERS.contains(&name)
     {
+        return Loaded::Nothing;
+    }
+    // A bare word (`True`, a service name) is no path to a generated script.
+    if looked_up.is_none() && !value.contains('/') {
         return Loaded::Nothing;
     }
     match registry::lookup(name) {
@@ -365,7 +367,12 @@ pub fn decide(directive: &Directive, text: &str, map: &ScriptMap) -> Option<Find
             )
             .with_code(Code::UnknownScriptLoad),
         ),
-        Loaded::File(path) => Some(in_tree_file(directive, &path, map, at)),
+        Loaded::File(path) => in_tree_file(directive, &path, map, at),
+        // Beside a module branch, a templated file is the fallback the migration keeps; under
+        // mod_wsgi, which can only load a file, the value is judged where it is defined.
+        Loaded::Templated if !directive.sibling_modules.is_empty() || directive.rewrite.is_none() => {
+            None
+        }
         Loaded::Templated => {
             let instead = if directive.rewrite.is_some() {
                 "add a branch that loads the service's module (`PACKAGE.wsgi.SERVER:application`) \
@@ -446,7 +453,15 @@ fn known_script(directive: &Directive, script: &str, map: &ScriptMap, at: usize)
     finding
 }
 
-fn in_tree_file(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -> Finding {
+fn in_tree_file(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -> Option<Finding> {
+    // mod_wsgi can only load a file: a module's own `.py` file is what the migration gives it.
+    if directive.rewrite.is_none() && path.ends_with(".py") {
+        return None;
+    }
+    Some(in_tree_load(directive, path, map, at))
+}
+
+fn in_tree_load(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -> Finding {
     let name = last_component(path);
     let instead = map
         .file_module(path)
