@@ -1,0 +1,5 @@
+def build_wsgi_app():
+    def application(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [b'quokka\n']
+    return application
