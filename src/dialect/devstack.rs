@@ -18,6 +18,8 @@
 
 use std::ops::Range;
 
+use crate::dialect::apache;
+use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
 use crate::edit::Edit;
 use crate::shell::{self, Token};
@@ -86,22 +88,70 @@ impl Dialect for Devstack {
             let content = line.content;
             let at = |offset: usize| line.start + offset;
             let mut handled: Vec<Range<usize>> = Vec::new();
-            if !content.trim_start().starts_with('#') {
-                if let Some(assignment) = assignment(content)
-                    && let Some((token, script)) =
-                        script_path_in(content, assignment.value.clone(), map)
-                {
-                    let app = map.app_spec(script).unwrap_or_default();
-                    handled.push(token.clone());
-                    findings.push(Finding::rewrite(
-                        at(token.start),
-                        script,
-                        format!(
-                            "`{}` points at the `{script}` script; set it to `{app}`",
-                            assignment.name
-                        ),
-                        vec![Edit::replace(at(token.start)..at(token.end), app)],
-                    ));
+            if let Some(rest) = content.trim_start().strip_prefix('#') {
+                let offset = content.len() - rest.len();
+                if let Some(assignment) = assignment(rest) {
+                    let value = unquoted(rest, default_value(rest, assignment.value.clone()));
+                    let value = offset + value.start..offset + value.end;
+                    let directive = Directive {
+                        commented: true,
+                        ..Directive::new(
+                            "the WSGI variable",
+                            at(value.start)..at(value.end),
+                            Loads::File,
+                        )
+                    };
+                    if let Some(finding) = directive::decide(&directive, text, map) {
+                        handled.push(value);
+                        findings.push(finding);
+                    }
+                }
+            } else {
+                if let Some(assignment) = assignment(content) {
+                    let value = match script_path_in(content, assignment.value.clone(), map) {
+                        Some((token, _)) => token,
+                        None => unquoted(content, default_value(content, assignment.value.clone())),
+                    };
+                    let directive = Directive {
+                        rewrite: Some(Rewrite {
+                            key: None,
+                            value: at(value.start)..at(value.end),
+                            form: Default::default(),
+                        }),
+                        ..Directive::new(
+                            "the WSGI variable",
+                            at(value.start)..at(value.end),
+                            Loads::File,
+                        )
+                    };
+                    if let Some(finding) = directive::decide(&directive, text, map) {
+                        handled.push(value);
+                        findings.push(finding);
+                    }
+                }
+                for sed in seds(content) {
+                    handled.push(sed.clone());
+                    let directive = Directive {
+                        advice: Some(apache::mod_wsgi_advice),
+                        ..Directive::new(
+                            "the WSGIScriptAlias template",
+                            at(sed.start)..at(sed.end),
+                            Loads::File,
+                        )
+                    };
+                    findings.extend(directive::decide(&directive, text, map));
+                }
+                if let Some(program) = run_process_program(content) {
+                    handled.push(program.clone());
+                    let directive = Directive {
+                        advice: Some(dev_server_advice),
+                        ..Directive::new(
+                            "run_process",
+                            at(program.start)..at(program.end),
+                            Loads::File,
+                        )
+                    };
+                    findings.extend(directive::decide(&directive, text, map));
                 }
                 for call in calls(content) {
                     if let Some(finding) = self.call(content, &call, map, context, &mut handled) {
@@ -121,14 +171,9 @@ impl Dialect for Devstack {
                 }
                 let is_path = content[..mention.range.start].ends_with('/')
                     || content[..mention.range.start].ends_with("$(which ");
-                if !is_path {
+                if !is_path || content.trim_start().starts_with('#') {
                     // DevStack names services, processes and Apache sites after the script
-                    // (`enable_service aodh-api`); those names are kept, so they need nothing.
-                    findings.push(Finding::ok(
-                        at(mention.range.start),
-                        mention.script,
-                        format!("`{}` here names a service, process or site, not the script file; names are kept", mention.script),
-                    ));
+                    // (`enable_service aodh-api`), and comments are prose: no directive.
                     continue;
                 }
                 let app = map.app_spec(mention.script).unwrap_or_default();
@@ -286,10 +331,24 @@ fn iniset(
             edits.push(Edit::replace(token, app));
             script.to_owned()
         }
-        None => context
-            .script_variables
-            .get(shell::variable_reference(&line[value])?)?
-            .clone(),
+        None => match shell::variable_reference(&line[value.clone()])
+            .and_then(|variable| context.script_variables.get(variable))
+        {
+            Some(script) => script.clone(),
+            None => {
+                handled.push(value.clone());
+                let inner = unquoted(line, value.clone());
+                let directive = Directive {
+                    rewrite: Some(Rewrite {
+                        key: Some((args[2].clone(), "module")),
+                        value: inner.clone(),
+                        form: Default::default(),
+                    }),
+                    ..Directive::new("iniset uwsgi wsgi-file", inner, Loads::File)
+                };
+                return directive::decide(&directive, line, map);
+            }
+        },
     };
     let app = map.app_spec(&script)?;
     Some(Finding::rewrite(
@@ -298,6 +357,100 @@ fn iniset(
         format!("`iniset`: set uWSGI `module` to `{app}`"),
         edits,
     ))
+}
+
+/// The default of `${NAME:-default}`, or the whole value: what a variable holds unless the
+/// user set it.
+fn default_value(line: &str, value: Range<usize>) -> Range<usize> {
+    let text = &line[value.clone()];
+    let inner = shell::unquote(text);
+    let offset = text.find(inner).unwrap_or(0);
+    match inner
+        .strip_prefix("${")
+        .and_then(|rest| rest.find(":-").map(|at| (rest, at)))
+    {
+        Some((rest, at)) if rest.ends_with('}') => {
+            let start = value.start + offset + 2 + at + 2;
+            start..value.start + offset + inner.len() - 1
+        }
+        _ => value,
+    }
+}
+
+/// The value `text[range]` without the quotes around it.
+fn unquoted(text: &str, range: Range<usize>) -> Range<usize> {
+    let word = &text[range.clone()];
+    let inner = shell::unquote(word);
+    match word.find(inner) {
+        Some(offset) if !inner.is_empty() => {
+            range.start + offset..range.start + offset + inner.len()
+        }
+        _ => range,
+    }
+}
+
+/// The values of `sed` substitutions that fill a WSGI placeholder of an Apache template:
+/// `s|%PUBLICWSGI%|$KEYSTONE_BIN_DIR/keystone-wsgi-public|g`.
+fn seds(line: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    while let Some(at) = line[from..].find("s").map(|at| from + at) {
+        from = at + 1;
+        let Some(&delimiter) = bytes.get(at + 1) else {
+            break;
+        };
+        if !matches!(delimiter, b'|' | b'/' | b'#' | b',' | b'@' | b'!' | b':')
+            || (at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_'))
+        {
+            continue;
+        }
+        let pattern_start = at + 2;
+        let Some(pattern_len) = line[pattern_start..].find(delimiter as char) else {
+            continue;
+        };
+        let pattern = &line[pattern_start..pattern_start + pattern_len];
+        let is_wsgi_placeholder = pattern.len() > 2
+            && pattern.starts_with('%')
+            && pattern.ends_with('%')
+            && pattern.contains("WSGI");
+        if !is_wsgi_placeholder {
+            continue;
+        }
+        let value_start = pattern_start + pattern_len + 1;
+        let Some(value_len) = line[value_start..].find(delimiter as char) else {
+            continue;
+        };
+        found.push(value_start..value_start + value_len);
+        from = value_start + value_len;
+    }
+    found
+}
+
+/// The program of `run_process NAME "PROGRAM ARGS"` when it is a script in a bin directory run
+/// as PBR's development server (`--port`): a WSGI script served without a WSGI server.
+fn run_process_program(line: &str) -> Option<Range<usize>> {
+    let words = shell::words(line);
+    let index = words
+        .iter()
+        .position(|word| &line[word.clone()] == "run_process")?;
+    let command = words.get(index + 2)?;
+    let inner = unquoted(line, command.clone());
+    let program_len = line[inner.clone()]
+        .find(char::is_whitespace)
+        .unwrap_or(inner.len());
+    let program = inner.start..inner.start + program_len;
+    let rest = &line[program.end..inner.end];
+    (line[program.clone()].contains('/') && (rest.contains("--port") || rest.contains("--host")))
+        .then_some(program)
+}
+
+/// What to run instead of a script served by its own development server.
+fn dev_server_advice(script: &str, _map: &ScriptMap, spec: &str) -> String {
+    format!(
+        "runs the `{script}` script as PBR's development server, which current pip no longer \
+         installs: run `uwsgi --http-socket HOST:PORT --module {spec}` (or gunicorn `{spec}`) instead"
+    )
 }
 
 struct Assignment<'l> {
@@ -320,10 +473,25 @@ fn assignment(line: &str) -> Option<Assignment<'_>> {
     let equals = text.find('=')?;
     let name = &text[..equals];
     let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    (valid && name.contains("WSGI")).then(|| Assignment {
+    (valid && is_wsgi_variable(name)).then(|| Assignment {
         name,
         value: word.start + equals + 1..word.end,
     })
+}
+
+/// Whether a variable's name says it holds the WSGI application (`NOVA_UWSGI`,
+/// `KEYSTONE_WSGI_APP`), rather than a directory, a config file or a port derived from it.
+fn is_wsgi_variable(name: &str) -> bool {
+    [
+        "UWSGI",
+        "WSGI",
+        "UWSGI_APP",
+        "WSGI_APP",
+        "WSGI_FILE",
+        "WSGI_SCRIPT",
+    ]
+    .iter()
+    .any(|suffix| name == *suffix || name.ends_with(&format!("_{suffix}")))
 }
 
 /// The path token inside `range` of `line` that leads to a mapped script, with the script: a

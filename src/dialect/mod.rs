@@ -11,6 +11,7 @@
 pub mod apache;
 pub mod command_line;
 pub mod devstack;
+pub mod directive;
 pub mod dockerfile;
 pub mod docs;
 pub mod nginx;
@@ -53,6 +54,11 @@ pub static DIALECTS: &[&dyn Dialect] = &[
     &packaging::Packaging,
     &other::Other,
 ];
+
+/// Words without which no file holds a directive: a file that loads a script nobody named
+/// must still be read. Every directive key or helper spells one of them (`wsgi-file`,
+/// `wsgi_file`, `WSGIScriptAlias`, `UWSGI_WSGI_FILE`, `%PUBLICWSGI%`, `write_uwsgi_config`).
+pub const DIRECTIVE_KEYWORDS: &[&str] = &["wsgi", "WSGI"];
 
 /// One config dialect.
 pub trait Dialect: Sync {
@@ -226,6 +232,9 @@ pub struct ScriptMap {
     names: Vec<String>,
     /// Every name and every dialect keyword, for deciding whether a file is worth decoding.
     prefilter: Prefilter,
+    /// Modules in the planned trees that define `application`, by their file's path from the
+    /// directory they are imported from (`foo/api/app.py` holds `foo.api.app`).
+    files: BTreeMap<String, String>,
 }
 
 /// A fast literal search for "does this file mention anything at all": SIMD Teddy for up to
@@ -274,7 +283,8 @@ impl ScriptMap {
             .ok();
         let keywords = DIALECTS
             .iter()
-            .flat_map(|dialect| dialect.keywords().iter().copied());
+            .flat_map(|dialect| dialect.keywords().iter().copied())
+            .chain(DIRECTIVE_KEYWORDS.iter().copied());
         let needles: Vec<&str> = names.iter().map(String::as_str).chain(keywords).collect();
         let prefilter = Prefilter::new(&needles);
         ScriptMap {
@@ -282,7 +292,27 @@ impl ScriptMap {
             matcher,
             names,
             prefilter,
+            files: BTreeMap::new(),
         }
+    }
+
+    /// The same map, knowing which module files of the planned trees define `application`.
+    pub fn with_files(self, files: BTreeMap<String, String>) -> ScriptMap {
+        ScriptMap { files, ..self }
+    }
+
+    /// The module a directive's file path loads, when a planned tree holds that file and it
+    /// defines `application`: `$FOO_DIR/foo/api/app.py` is `foo.api.app`.
+    pub fn file_module(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|(file, _)| {
+                path == file.as_str()
+                    || path
+                        .strip_suffix(file.as_str())
+                        .is_some_and(|dir| dir.ends_with('/'))
+            })
+            .map(|(_, module)| module.as_str())
     }
 
     /// A map from script names to modules exposing `application`.

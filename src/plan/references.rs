@@ -179,9 +179,6 @@ pub(super) fn scan_references(
     plan: &mut Plan,
     edits: &mut BTreeMap<String, Vec<Edit>>,
 ) {
-    if map.is_empty() {
-        return;
-    }
     let (texts, warnings) = read_candidates(source, map);
     plan.diagnostics.extend(warnings);
     let mut context = Context::default();
