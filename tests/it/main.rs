@@ -12,3 +12,4 @@ mod pre_commit;
 mod python_imports;
 mod realworld;
 mod support;
+mod trial_loads;
