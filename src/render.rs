@@ -101,10 +101,11 @@ fn entry_line(entry: &PlannedEntryPoint, style: Style) -> String {
             entry.target,
             entry.path.as_deref().unwrap_or_default()
         ),
-        EntryStatus::Migrated => format!(
-            "{} `{}` already has module `{module}`{removal}",
-            style.paint("36", "migrated"),
-            entry.script
+        EntryStatus::Exists => format!(
+            "{} `{}` already has module `{module}` ({}){removal}",
+            style.paint("36", "exists"),
+            entry.script,
+            entry.path.as_deref().unwrap_or_default()
         ),
         EntryStatus::Error => format!(
             "{} `{}` = `{}` is not migrated (see the error)",
@@ -304,7 +305,7 @@ pub fn summary(plan: &Plan) -> String {
         "{} ({} to generate, {} already migrated), {} ({} to rewrite, {} manual, {} ok), {} to change, {}",
         count(plan.entry_points.len(), "entry point"),
         count(modules.len(), "module"),
-        by_status(EntryStatus::Migrated),
+        by_status(EntryStatus::Exists),
         count(plan.references.len(), "reference"),
         action(Action::Rewrite),
         action(Action::Manual),

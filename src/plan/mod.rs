@@ -88,8 +88,8 @@ pub struct Plan {
 pub enum EntryStatus {
     /// `apply` generates the module.
     Generate,
-    /// The module already exists and builds `application` from the same target.
-    Migrated,
+    /// A module defining `application` for the script already exists; nothing is generated.
+    Exists,
     /// Nothing can be generated; a diagnostic says why.
     Error,
 }
@@ -213,6 +213,7 @@ fn declare(source: &dyn Source, options: &Options) -> Draft {
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut creates: BTreeMap<String, FileChange> = BTreeMap::new();
     let mut declared = BTreeMap::new();
+    let mut claims = project::Claims::new();
     for project in &declarations {
         plan_project(
             source,
@@ -221,6 +222,7 @@ fn declare(source: &dyn Source, options: &Options) -> Draft {
             &mut plan,
             &mut creates,
             &mut declared,
+            &mut claims,
         );
         if !(options.keep_entry_points || project.keep_entry_points) {
             remove_declarations(source, project, &plan, &mut edits);
@@ -371,7 +373,7 @@ pub fn exposed_modules(source: &dyn Source, plan: &Plan) -> Vec<ExposedModule> {
     for entry in plan
         .entry_points
         .iter()
-        .filter(|entry| entry.status == EntryStatus::Migrated)
+        .filter(|entry| entry.status == EntryStatus::Exists)
     {
         if let (Some(module), Some(path)) = (&entry.module, &entry.path) {
             modules.insert(ExposedModule {

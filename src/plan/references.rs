@@ -44,7 +44,13 @@ pub(super) fn generated_module_files(source: &dyn Source) -> Vec<(String, String
         };
         let scripts = scaffold::replaced_scripts(&text);
         if !scripts.is_empty() {
-            found.push((path.clone(), format!("{package}.wsgi.{server}"), scripts));
+            // An application in the package's `__init__.py` is the package itself (ironic's).
+            let module = if server == "__init__" {
+                format!("{package}.wsgi")
+            } else {
+                format!("{package}.wsgi.{server}")
+            };
+            found.push((path.clone(), module, scripts));
         }
     }
     found
