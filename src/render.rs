@@ -276,7 +276,7 @@ pub fn count(n: usize, word: &str) -> String {
     format!("{n} {plural}")
 }
 
-/// `3 entry points (2 modules to generate, 1 already migrated), 4 references (...), 5 files to change, 0 errors`.
+/// `3 entry points (2 modules to generate, 1 existing), 4 references (...), 5 files to change, 0 errors`.
 pub fn summary(plan: &Plan) -> String {
     let by_status = |status: EntryStatus| {
         plan.entry_points
@@ -302,7 +302,7 @@ pub fn summary(plan: &Plan) -> String {
         .filter(|diagnostic| diagnostic.severity == Severity::Error)
         .count();
     format!(
-        "{} ({} to generate, {} already migrated), {} ({} to rewrite, {} manual, {} ok), {} to change, {}",
+        "{} ({} to generate, {} existing), {} ({} to rewrite, {} manual, {} ok), {} to change, {}",
         count(plan.entry_points.len(), "entry point"),
         count(modules.len(), "module"),
         by_status(EntryStatus::Exists),

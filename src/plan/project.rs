@@ -336,7 +336,7 @@ pub(super) fn plan_project(
                     continue;
                 }
             };
-            match place(source, package, item, script, &name, rule) {
+            match place(source, &overrides, package, item, script, &name, rule) {
                 Ok((module, placement)) => {
                     by_module
                         .entry(module)
@@ -437,7 +437,9 @@ fn slot(source: &dyn Source, root: &str, name: &ModuleName) -> Result<Placement,
             text,
         })
     };
-    if files.contains(&flat) && source.is_dir(&wsgi_dir) {
+    // A `wsgi/` directory without `__init__.py` (nova's old mod_wsgi scripts) is no package:
+    // the flat module is what Python imports, and it can become that `__init__.py`.
+    if files.contains(&flat) && files.contains(&init) {
         return Err(format!(
             "both `{flat}` and the package `{wsgi_dir}/` exist; Python imports only the package, so remove or merge one first"
         ));
@@ -488,6 +490,7 @@ fn slot(source: &dyn Source, root: &str, name: &ModuleName) -> Result<Placement,
 /// target), then the chosen name, then the rule's name if the chosen one is taken.
 fn place(
     source: &dyn Source,
+    overrides: &Overrides,
     package: &str,
     item: &Resolved<'_>,
     script: &Script<'_>,
@@ -496,9 +499,19 @@ fn place(
 ) -> Result<(String, Placement), String> {
     let root = &item.package_root;
     if matches!(name.source, NameSource::Flag | NameSource::Config) {
+        let given = |names: &BTreeMap<String, String>| {
+            names
+                .get(script.name)
+                .cloned()
+                .unwrap_or_else(|| name.dotted.clone())
+        };
         let how = match name.source {
-            NameSource::Flag => format!("--name {}={}", script.name, name.dotted),
-            _ => format!("configured name `{}` for `{}`", name.dotted, script.name),
+            NameSource::Flag => format!("--name {}={}", script.name, given(&overrides.flags)),
+            _ => format!(
+                "configured name `{}` for `{}`",
+                given(&overrides.config),
+                script.name
+            ),
         };
         return slot(source, root, name)
             .map(|placement| (name.dotted.clone(), placement))

@@ -6,6 +6,7 @@ mod fixtures;
 mod git;
 mod hardening;
 mod ini_differential;
+mod map_scan;
 mod pre_commit;
 mod python_imports;
 mod support;
