@@ -482,4 +482,44 @@ mod tests {
         assert_eq!(plan.diagnostics[0].file, "setup.cfg");
         assert!(plan.changes.is_empty() && plan.entry_points.is_empty());
     }
+
+    /// The service side gives every registry script the registry's module when the tree declares
+    /// the target the registry knows, so a deployment rewritten from the registry points at the
+    /// module a service migrated with this tool has (ironic's `ironic.wsgi`, not `.wsgi.api`).
+    #[test]
+    fn planning_a_registry_script_gives_the_registry_module() {
+        let mut checked = 0;
+        for known in crate::registry::scripts() {
+            if known.module.is_empty() {
+                continue;
+            }
+            let (module, attr) = known.target.split_once(':').unwrap();
+            let setup = format!(
+                "[entry_points]\nwsgi_scripts =\n    {} = {}\n",
+                known.name, known.target
+            );
+            let target_file = format!("{}.py", module.replace('.', "/"));
+            let factory = format!("def {}():\n    pass\n", attr.split('.').next().unwrap());
+            let mut files = vec![("setup.cfg", Ok(setup.as_str()))];
+            let inits: Vec<String> = (1..module.split('.').count())
+                .map(|depth| {
+                    let package: Vec<&str> = module.split('.').take(depth).collect();
+                    format!("{}/__init__.py", package.join("/"))
+                })
+                .collect();
+            files.extend(inits.iter().map(|path| (path.as_str(), Ok(""))));
+            files.push((target_file.as_str(), Ok(factory.as_str())));
+            let tree = Memory::new(&files);
+            let plan = build(&tree, &Options::default());
+            assert!(!plan.has_errors(), "{}: {:?}", known.name, plan.diagnostics);
+            assert_eq!(
+                plan.entry_points[0].module.as_deref(),
+                Some(known.module.as_str()),
+                "{}",
+                known.name
+            );
+            checked += 1;
+        }
+        assert!(checked >= 25, "{checked}");
+    }
 }
