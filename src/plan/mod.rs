@@ -358,8 +358,9 @@ pub struct ExposedModule {
 /// among them.
 pub fn exposed_modules(source: &dyn Source, plan: &Plan) -> Vec<ExposedModule> {
     let import_dir = |path: &str, module: &str| {
-        // `a/b/nova/wsgi/api.py` holding `nova.wsgi.api` is imported from `a/b`.
-        let depth = module.split('.').count();
+        // `a/b/nova/wsgi/api.py` holding `nova.wsgi.api` is imported from `a/b`, and so is
+        // `a/b/ironic/wsgi/__init__.py` holding `ironic.wsgi`.
+        let depth = module.split('.').count() + usize::from(path.ends_with("/__init__.py"));
         let parts: Vec<&str> = path.split('/').collect();
         parts[..parts.len().saturating_sub(depth)].join("/")
     };
@@ -521,5 +522,36 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 25, "{checked}");
+    }
+
+    #[test]
+    fn a_package_module_is_imported_from_above_its_package() {
+        let tree = Memory::new(&[
+            (
+                "svc/setup.cfg",
+                Ok(
+                    "[entry_points]\nwsgi_scripts =\n    ironic-api-wsgi = ironic.api.wsgi:initialize_wsgi_app\n",
+                ),
+            ),
+            ("svc/ironic/__init__.py", Ok("")),
+            ("svc/ironic/api/__init__.py", Ok("")),
+            (
+                "svc/ironic/api/wsgi.py",
+                Ok("def initialize_wsgi_app():\n    pass\n"),
+            ),
+            (
+                "svc/ironic/wsgi/__init__.py",
+                Ok("from ironic.api import wsgi\n\napplication = wsgi.initialize_wsgi_app()\n"),
+            ),
+        ]);
+        let plan = build(&tree, &Options::default());
+        assert_eq!(plan.entry_points[0].status, EntryStatus::Exists);
+        assert_eq!(
+            exposed_modules(&tree, &plan),
+            vec![ExposedModule {
+                module: "ironic.wsgi".to_owned(),
+                import_dir: "svc".to_owned(),
+            }]
+        );
     }
 }
