@@ -554,4 +554,137 @@ mod tests {
             }]
         );
     }
+
+    fn toy_tree(extra: &[(&'static str, Result<&'static str, &'static str>)]) -> Memory {
+        let mut files = vec![
+            (
+                "setup.cfg",
+                Ok("[entry_points]\nwsgi_scripts =\n    toy-api = toy.app:init\n"),
+            ),
+            ("toy/__init__.py", Ok("")),
+            ("toy/app.py", Ok("def init():\n    pass\n")),
+        ];
+        files.extend_from_slice(extra);
+        Memory::new(&files)
+    }
+
+    fn with_name(name: &str) -> Options {
+        Options {
+            names: BTreeMap::from([("toy-api".to_owned(), name.to_owned())]),
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn names_that_would_shadow_or_replace_code_are_errors() {
+        // The factory module of cinder's layout.
+        let tree = toy_tree(&[
+            ("toy/wsgi/__init__.py", Ok("")),
+            ("toy/wsgi/wsgi.py", Ok("def initialize():\n    pass\n")),
+        ]);
+        let plan = build(&tree, &with_name("wsgi"));
+        assert!(plan.has_errors());
+        assert!(
+            plan.diagnostics[0]
+                .message
+                .contains("--name toy-api=wsgi: `toy/wsgi/wsgi.py` already exists and does not define `application`"),
+            "{:?}",
+            plan.diagnostics
+        );
+        assert!(plan.changes.is_empty());
+        // A package directory of that name would shadow the new module.
+        let tree = toy_tree(&[
+            ("toy/wsgi/__init__.py", Ok("")),
+            ("toy/wsgi/api/__init__.py", Ok("")),
+        ]);
+        let plan = build(&tree, &with_name("api"));
+        assert!(
+            plan.diagnostics[0]
+                .message
+                .contains("the package `toy/wsgi/api/` would shadow a new `toy/wsgi/api.py`"),
+            "{:?}",
+            plan.diagnostics
+        );
+        // `__init__` over an `__init__.py` that holds code.
+        let tree = toy_tree(&[("toy/wsgi/__init__.py", Ok("import os\n"))]);
+        let plan = build(&tree, &with_name("__init__"));
+        assert!(
+            plan.diagnostics[0]
+                .message
+                .contains("`toy/wsgi/__init__.py` holds other code"),
+            "{:?}",
+            plan.diagnostics
+        );
+    }
+
+    #[test]
+    fn the_package_itself_is_generated_into_a_blank_init() {
+        let tree = toy_tree(&[("toy/wsgi/__init__.py", Ok("\n"))]);
+        let plan = build(&tree, &with_name("toy.wsgi"));
+        assert!(!plan.has_errors(), "{:?}", plan.diagnostics);
+        assert_eq!(plan.entry_points[0].module.as_deref(), Some("toy.wsgi"));
+        let Some(FileChange::Modify {
+            path,
+            before,
+            after,
+        }) = plan
+            .changes
+            .iter()
+            .find(|change| change.path() == "toy/wsgi/__init__.py")
+        else {
+            panic!("{:?}", plan.changes);
+        };
+        assert_eq!(
+            (path.as_str(), before.as_str()),
+            ("toy/wsgi/__init__.py", "\n")
+        );
+        assert!(after.contains("application = init()\n"), "{after}");
+    }
+
+    #[test]
+    fn a_rule_name_taken_by_other_code_falls_back_to_nothing_silently_never() {
+        // The rule's `api.py` holds other code and no override names another: an error that
+        // says how to choose, nothing written.
+        let tree = toy_tree(&[
+            ("toy/wsgi/__init__.py", Ok("")),
+            ("toy/wsgi/api.py", Ok("import os\n")),
+        ]);
+        let plan = build(&tree, &Options::default());
+        assert!(plan.has_errors());
+        assert!(
+            plan.diagnostics[0]
+                .message
+                .contains("choose another module with --name toy-api=SERVER"),
+            "{:?}",
+            plan.diagnostics
+        );
+        assert!(plan.changes.is_empty());
+    }
+
+    #[test]
+    fn a_registry_package_taken_by_other_code_falls_back_to_the_rule() {
+        // ironic's registry module is the package; an `__init__.py` with code keeps it.
+        let tree = Memory::new(&[
+            (
+                "setup.cfg",
+                Ok(
+                    "[entry_points]\nwsgi_scripts =\n    ironic-api-wsgi = ironic.api.wsgi:initialize_wsgi_app\n",
+                ),
+            ),
+            ("ironic/__init__.py", Ok("")),
+            ("ironic/api/__init__.py", Ok("")),
+            (
+                "ironic/api/wsgi.py",
+                Ok("def initialize_wsgi_app():\n    pass\n"),
+            ),
+            ("ironic/wsgi/__init__.py", Ok("import os\n")),
+        ]);
+        let plan = build(&tree, &Options::default());
+        assert!(!plan.has_errors(), "{:?}", plan.diagnostics);
+        assert_eq!(
+            plan.entry_points[0].module.as_deref(),
+            Some("ironic.wsgi.api")
+        );
+        assert_eq!(plan.entry_points[0].status, EntryStatus::Generate);
+    }
 }
