@@ -13,6 +13,9 @@
 
 from nova.api.openstack import wsgi_app
 
+# Fixture stub convention: the factory records its calls.
+CALLS = wsgi_app.CALLS
+
 NAME = "metadata"
 
 
