@@ -271,10 +271,21 @@ fn assemble_map(sources: &[&dyn Source], drafts: &mut [Draft], options: &Options
         match script_map::parse_app_spec(name) {
             Ok(target) if name.contains('.') => builder.insert(script, target, MapSource::Flag),
             // A bare server name goes under the package the map already knows for the script
-            // (from the registry, or from a module generated earlier).
-            Ok(target) => match builder.entries().get(script).and_then(|entry| entry.target.module.split_once(".wsgi.")) {
-                Some((package, _)) => {
-                    let module = format!("{package}.wsgi.{}", target.module);
+            // (from the registry, or from a module generated earlier), which may be the
+            // package itself (`ironic.wsgi`); `__init__` names that package.
+            Ok(target) => match builder.entries().get(script).and_then(|entry| {
+                let module = &entry.target.module;
+                module
+                    .split_once(".wsgi.")
+                    .map(|(package, _)| package)
+                    .or_else(|| module.strip_suffix(".wsgi"))
+            }) {
+                Some(package) => {
+                    let module = if target.module == "__init__" {
+                        format!("{package}.wsgi")
+                    } else {
+                        format!("{package}.wsgi.{}", target.module)
+                    };
                     builder.insert(script, AppTarget { module, ..target }, MapSource::Flag);
                 }
                 None => problems.push(format!(
@@ -686,5 +697,21 @@ mod tests {
             Some("ironic.wsgi.api")
         );
         assert_eq!(plan.entry_points[0].status, EntryStatus::Generate);
+    }
+
+    #[test]
+    fn a_bare_name_for_an_undeclared_script_goes_under_the_registry_package() {
+        let tree = Memory::new(&[("etc/uwsgi.ini", Ok("[uwsgi]\nmodule = x\n"))]);
+        let options = |name: &str| Options {
+            names: BTreeMap::from([("ironic-api-wsgi".to_owned(), name.to_owned())]),
+            ..Options::default()
+        };
+        let module = |name: &str| {
+            let (builder, diagnostics) = script_map(&[&tree], &options(name));
+            assert!(diagnostics.is_empty(), "{diagnostics:?}");
+            builder.entries()["ironic-api-wsgi"].target.module.clone()
+        };
+        assert_eq!(module("api"), "ironic.wsgi.api");
+        assert_eq!(module("__init__"), "ironic.wsgi");
     }
 }
