@@ -714,4 +714,41 @@ mod tests {
         assert_eq!(module("api"), "ironic.wsgi.api");
         assert_eq!(module("__init__"), "ironic.wsgi");
     }
+
+    #[test]
+    fn configuration_errors_name_file_and_line() {
+        let tree = toy_tree(&[
+            (
+                "wsgi-migrate.toml",
+                Ok("dev-server = false\n\n[names]\ntoy-api = 3\n"),
+            ),
+            (
+                "sub/wsgi-migrate.toml",
+                Ok("keep-entry-points = true\nnames = [\n"),
+            ),
+        ]);
+        let plan = build(&tree, &Options::default());
+        let errors: Vec<(String, Option<usize>, String)> = plan
+            .diagnostics
+            .iter()
+            .map(|d| (d.file.clone(), d.line, d.message.clone()))
+            .collect();
+        assert!(
+            errors
+                .iter()
+                .any(|(file, line, message)| file == "wsgi-migrate.toml"
+                    && *line == Some(4)
+                    && message == "name for `toy-api` must be a string"),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|(file, line, message)| file == "sub/wsgi-migrate.toml"
+                    && line.is_some()
+                    && message.starts_with("not valid TOML")),
+            "{errors:?}"
+        );
+        assert!(plan.has_errors());
+    }
 }
