@@ -1,6 +1,12 @@
 //! The service side of a plan: the entry points each project declares, the modules that
 //! replace them, the removal of the declarations, and the release notes and docs exclusions
 //! that go with them.
+//!
+//! Trees are found in every state upstream left them in, so a module that already defines
+//! `application` for a script (nova's, neutron's and magnum's own modules, ironic's and
+//! mistral's `wsgi/__init__.py`, freezer-api's flat `wsgi.py`) is the script's module and
+//! nothing is generated beside it; a module is generated only where no code is shadowed or
+//! replaced.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -630,7 +636,6 @@ fn plan_module(
     // the module is that file itself.
     if path != flat && path != init {
         if source.files().contains(&flat) {
-            // Keep every `import <pkg>.wsgi` working: the old module becomes the package.
             let contents = match source.read(&flat) {
                 Ok(contents) => contents,
                 Err(problem) => {
