@@ -849,7 +849,7 @@ impl<'t> Command<'t> {
             rewrite: Some(Rewrite {
                 key: Some((key.clone(), "--module")),
                 value: value.clone(),
-                form: Default::default(),
+                closing: None,
             }),
             sibling_modules: self.module_values(),
             http_mode: self.http_mode(),
@@ -907,7 +907,7 @@ impl<'t> Command<'t> {
                     rewrite: Some(Rewrite {
                         key: Some((name.clone(), "UWSGI_MODULE")),
                         value: value.clone(),
-                        form: Default::default(),
+                        closing: None,
                     }),
                     ..Directive::new(&self.text[name], value, Loads::File)
                 };

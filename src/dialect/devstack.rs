@@ -156,7 +156,7 @@ impl Dialect for Devstack {
                         rewrite: Some(Rewrite {
                             key: None,
                             value: at(value.start)..at(value.end),
-                            form: Default::default(),
+                            closing: None,
                         }),
                         ..Directive::new(
                             assignment.name,
@@ -396,7 +396,7 @@ fn iniset(
                     rewrite: Some(Rewrite {
                         key: Some((args[2].clone(), "module")),
                         value: inner.clone(),
-                        form: Default::default(),
+                        closing: None,
                     }),
                     ..Directive::new("iniset uwsgi wsgi-file", inner, Loads::File)
                 };

@@ -37,22 +37,13 @@ pub enum Loads {
 }
 
 /// How a dialect writes the directive as a module load: the key to rename (if the module goes
-/// under another key) and the value to replace with `module:attribute`.
+/// under another key), the value to replace with `module:attribute`, and a closing name to
+/// rename with the key (XML's `</wsgi-file>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewrite {
     pub key: Option<(Range<usize>, &'static str)>,
     pub value: Range<usize>,
-    /// What the module is written as, from `module:attribute`: the default writes the spec as
-    /// it is.
-    pub form: Form,
-}
-
-/// How the replacement value is spelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Form {
-    /// `module:attribute`.
-    #[default]
-    Spec,
+    pub closing: Option<(Range<usize>, &'static str)>,
 }
 
 /// One place where a server is told what to load.
@@ -404,6 +395,19 @@ pub fn decide(directive: &Directive, text: &str, map: &ScriptMap) -> Option<Find
     }
 }
 
+/// The edits that make a directive load `spec`.
+fn rewrite_edits(rewrite: &Rewrite, spec: &str) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    if let Some((range, key)) = &rewrite.key {
+        edits.push(Edit::replace(range.clone(), *key));
+    }
+    edits.push(Edit::replace(rewrite.value.clone(), spec));
+    if let Some((range, key)) = &rewrite.closing {
+        edits.push(Edit::replace(range.clone(), *key));
+    }
+    edits
+}
+
 /// `replace `wsgi-file = /usr/bin/x` with `module = x.wsgi.api:application``: the directive as
 /// written, and as the edits leave it.
 fn replacement_message(text: &str, rewrite: &Rewrite, edits: &[Edit]) -> String {
@@ -413,7 +417,20 @@ fn replacement_message(text: &str, rewrite: &Rewrite, edits: &[Edit]) -> String 
         .map_or(rewrite.value.start, |(key, _)| {
             key.start.min(rewrite.value.start)
         });
-    let end = rewrite.value.end;
+    let end = rewrite
+        .closing
+        .as_ref()
+        .map_or(rewrite.value.end, |(closing, _)| {
+            closing.end.max(rewrite.value.end)
+        });
+    // Show the quotes around a quoted key and value too.
+    let quoted = |at: usize| matches!(text.as_bytes().get(at), Some(b'"' | b'\''));
+    let start = if start > 0 && quoted(start - 1) {
+        start - 1
+    } else {
+        start
+    };
+    let end = if quoted(end) { end + 1 } else { end };
     let shifted: Vec<Edit> = edits
         .iter()
         .map(|edit| {
@@ -467,11 +484,7 @@ fn known_script(
         };
         return Finding::manual(at, script, message).with_code(Code::ScriptLoad);
     };
-    let mut edits = Vec::new();
-    if let Some((range, key)) = &rewrite.key {
-        edits.push(Edit::replace(range.clone(), *key));
-    }
-    edits.push(Edit::replace(rewrite.value.clone(), spec.clone()));
+    let edits = rewrite_edits(rewrite, &spec);
     let message = replacement_message(text, rewrite, &edits);
     let mut finding = Finding::rewrite(at, script, message, edits);
     if directive.http_mode && map.is_glance(script) {
@@ -503,11 +516,7 @@ fn in_tree_load(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -
         });
     if let (Some(module), Some(rewrite)) = (map.file_module(path), &directive.rewrite) {
         let spec = format!("{module}:application");
-        let mut edits = Vec::new();
-        if let Some((range, key)) = &rewrite.key {
-            edits.push(Edit::replace(range.clone(), *key));
-        }
-        edits.push(Edit::replace(rewrite.value.clone(), spec.clone()));
+        let edits = rewrite_edits(rewrite, &spec);
         return Finding {
             script: None,
             ..Finding::rewrite(

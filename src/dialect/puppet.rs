@@ -17,10 +17,8 @@ use std::ops::Range;
 
 use crate::code::Code;
 use crate::dialect::apache::module_file;
-use crate::dialect::{
-    Context, Dialect, Finding, GLANCE_WARNING, ScriptMap, is_script_path, path_start,
-};
-use crate::edit::Edit;
+use crate::dialect::directive::{self, Directive, Loads, Rewrite};
+use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
 use crate::text;
 
 pub struct Puppet;
@@ -91,25 +89,19 @@ impl Dialect for Puppet {
                 let key = key_before(content, string.full.start);
                 let finding = match key {
                     Some(Key::Hash(key)) if content[key.clone()] == *"wsgi-file" && whole_path => {
-                        let spec = map.app_spec(script).unwrap_or_default();
-                        let finding = Finding::rewrite(
-                            at,
-                            script,
-                            format!(
-                                "the uWSGI option `wsgi-file` loads the `{script}` script; set `module` to `{spec}`"
-                            ),
-                            vec![
-                                Edit::replace(line.start + key.start..line.start + key.end, "module"),
-                                Edit::replace(
-                                    line.start + content_range.start..line.start + content_range.end,
-                                    spec,
-                                ),
-                            ],
-                        );
-                        if http && map.is_glance(script) {
-                            finding.warn(GLANCE_WARNING.to_owned())
-                        } else {
-                            finding
+                        let value = line.start + content_range.start..line.start + content_range.end;
+                        let directive = Directive {
+                            rewrite: Some(Rewrite {
+                                key: Some((line.start + key.start..line.start + key.end, "module")),
+                                value: value.clone(),
+                                closing: None,
+                            }),
+                            http_mode: http,
+                            ..Directive::new("wsgi-file", value, Loads::File)
+                        };
+                        match directive::decide(&directive, text, map) {
+                            Some(finding) => finding,
+                            None => Finding::manual(at, script, generic(map, script)),
                         }
                     }
                     Some(Key::Name(name) | Key::Quoted(name))

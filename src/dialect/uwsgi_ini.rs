@@ -127,7 +127,7 @@ fn directive_of(text: &str, setting: &Setting<'_>, settings: &[Setting<'_>]) -> 
         rewrite: Some(Rewrite {
             key: new_key,
             value: value.clone(),
-            form: Default::default(),
+            closing: None,
         }),
         sibling_modules: same_section()
             .filter(|other| MODULE_KEYS.contains(&&text[other.key.clone()]))

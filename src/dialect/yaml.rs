@@ -31,9 +31,8 @@ use std::ops::Range;
 use crate::code::Code;
 use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{
-    Action, Context, Dialect, Finding, GLANCE_WARNING, ScriptMap, is_bare_mention, is_path_prefix,
+    Action, Context, Dialect, Finding, ScriptMap, is_bare_mention, is_path_prefix,
 };
-use crate::edit::Edit;
 use crate::text;
 
 pub struct Yaml;
@@ -242,29 +241,13 @@ fn unmapped_loads(text: &str, document: &Document, map: &ScriptMap) -> Vec<Findi
             .parent
             .as_deref()
             .is_some_and(|parent| parent == "uwsgi" || parent.starts_with("uwsgi:"));
-        let (loads, new_key) = match key {
-            "wsgi-file" => (Loads::File, "module"),
-            "file" if under_uwsgi => (Loads::File, "module"),
-            "wsgi_file" => (Loads::File, "wsgi"),
+        let new_key = match key {
+            "wsgi-file" => "module",
+            "file" if under_uwsgi => "module",
+            "wsgi_file" => "wsgi",
             _ => continue,
         };
-        let sibling_modules = document
-            .entries
-            .iter()
-            .filter(|other| other.mapping == entry.mapping)
-            .filter(|other| MODULE_KEYS.contains(&&text[other.key.clone()]))
-            .filter_map(|other| other.value.as_ref())
-            .map(|value| text[value.inner.clone()].to_owned())
-            .collect();
-        let directive = Directive {
-            rewrite: Some(Rewrite {
-                key: Some((entry.key.clone(), new_key)),
-                value: value.inner.clone(),
-                form: Default::default(),
-            }),
-            sibling_modules,
-            ..Directive::new(key, value.inner.clone(), loads)
-        };
+        let directive = load_directive(text, document, entry, value, new_key);
         findings.extend(directive::decide(&directive, text, map));
     }
     findings
@@ -377,54 +360,54 @@ impl Yaml {
                 ),
             );
         }
-        let siblings = || {
-            document
-                .entries
-                .iter()
-                .filter(|other| other.mapping == entry.mapping)
-        };
-        let module = map.module(script).unwrap_or_default();
-        let transitional = siblings().find(|other| {
-            MODULE_KEYS.contains(&&text[other.key.clone()])
-                && other.value.as_ref().is_some_and(|value| {
-                    let value = &text[value.inner.clone()];
-                    value == app || value == module
-                })
-        });
-        if let Some(other) = transitional {
-            return Finding::ok(
+        let directive = load_directive(text, document, entry, value, new_key);
+        let finding = directive::decide(&directive, text, map).unwrap_or_else(|| {
+            Finding::manual(
                 at,
                 script,
-                format!(
-                    "transitional config: `{}` sets the same application in this mapping and is \
-                     loaded before `{key}`",
-                    &text[other.key.start
-                        ..other.value.as_ref().map_or(other.key.end, |v| v.outer.end)]
-                ),
+                format!("set `{new_key}: {app}` instead by hand"),
+            )
+        });
+        if key == "wsgi_file" && finding.action == Action::Rewrite {
+            let message = format!(
+                "{}; the role must then pass the module (`service_uwsgi_config_module: \"{{{{ service.wsgi }}}}\"`) \
+                 to service-uwsgi-config",
+                finding.message
             );
-        }
-        let replacement = format!("{new_key}: {}{app}{}", value.quote, value.quote);
-        let mut finding = Finding::rewrite(
-            at,
-            script,
-            if key == "wsgi_file" {
-                format!(
-                    "replace `{key}: {raw}` with `{replacement}`; the role must then pass the module \
-                     (`service_uwsgi_config_module: \"{{{{ service.wsgi }}}}\"`) to service-uwsgi-config"
-                )
-            } else {
-                format!("replace `{key}: {raw}` with `{replacement}`")
-            },
-            vec![
-                Edit::replace(entry.key.clone(), new_key),
-                Edit::replace(value.inner.clone(), app),
-            ],
-        );
-        let http_mode = siblings().any(|other| HTTP_KEYS.contains(&&text[other.key.clone()]));
-        if http_mode && map.is_glance(script) {
-            finding = finding.warn(GLANCE_WARNING.to_owned());
+            return Finding { message, ..finding };
         }
         finding
+    }
+}
+
+/// A uWSGI file key (`wsgi-file`, `file` under `uwsgi:`, kolla's `wsgi_file`) as a directive,
+/// rewritten to `new_key`, with the modules and HTTP options of its mapping.
+fn load_directive(
+    text: &str,
+    document: &Document,
+    entry: &Entry,
+    value: &Value,
+    new_key: &'static str,
+) -> Directive {
+    let siblings = || {
+        document
+            .entries
+            .iter()
+            .filter(|other| other.mapping == entry.mapping)
+    };
+    Directive {
+        rewrite: Some(Rewrite {
+            key: Some((entry.key.clone(), new_key)),
+            value: value.inner.clone(),
+            closing: None,
+        }),
+        sibling_modules: siblings()
+            .filter(|other| MODULE_KEYS.contains(&&text[other.key.clone()]))
+            .filter_map(|other| other.value.as_ref())
+            .map(|value| text[value.inner.clone()].to_owned())
+            .collect(),
+        http_mode: siblings().any(|other| HTTP_KEYS.contains(&&text[other.key.clone()])),
+        ..Directive::new(&text[entry.key.clone()], value.inner.clone(), Loads::File)
     }
 }
 
@@ -611,8 +594,6 @@ struct Value {
     inner: Range<usize>,
     /// The value with its quotes.
     outer: Range<usize>,
-    /// `"`, `'` or empty.
-    quote: &'static str,
 }
 
 /// One `key: value` (or `key:`) line.
@@ -738,10 +719,9 @@ impl Document {
             }
             document.entries.push(Entry {
                 key: key_range,
-                value: value.map(|(inner, outer, quote)| Value {
+                value: value.map(|(inner, outer, _quote)| Value {
                     inner: rest_start + inner.start..rest_start + inner.end,
                     outer: rest_start + outer.start..rest_start + outer.end,
-                    quote,
                 }),
                 mapping,
                 parent,
