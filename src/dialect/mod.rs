@@ -428,6 +428,11 @@ pub struct Mention<'m> {
     pub script: &'m str,
 }
 
+/// The first line of a printed map (`wsgi-migrate map`), by which a map kept in a repository is
+/// recognised: it names scripts on purpose.
+pub const MAP_HEADER: &str =
+    "# Which module replaces which PBR wsgi script; read by `wsgi-migrate --map FILE`.";
+
 /// The caution for a Glance application served by mod_wsgi or by uWSGI's HTTP mode.
 pub const GLANCE_WARNING: &str = "Glance's own documentation says Glance does not fully work under mod_wsgi or \
     uWSGI's HTTP mode (no chunked transfer encoding, and image import breaks): check that uploads \
