@@ -385,14 +385,47 @@ pub fn other_finding(mention: &Mention<'_>, map: &ScriptMap, place: &str) -> Fin
     )
 }
 
-/// Whether the mention at `offset` sits after a `#` that starts a comment on its line.
-pub fn in_comment(text: &str, offset: usize) -> bool {
-    let line_start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
-    let before = &text[line_start..offset];
-    before.char_indices().any(|(at, c)| {
-        c == '#'
-            && (at == 0 || before[..at].ends_with([' ', '\t']) || before[..at].trim().is_empty())
-    })
+/// Where each line's comment starts: the first `#` at the start of a line, after a blank, or
+/// with only blanks before it. Read once per file, so that asking about each of many mentions
+/// on one long line stays linear.
+pub struct Comments {
+    index: text::LineIndex,
+    starts: Vec<Option<usize>>,
+}
+
+impl Comments {
+    pub fn new(text: &str) -> Comments {
+        let mut starts = Vec::new();
+        let mut line_start = 0;
+        for line in text.split('\n') {
+            let mut blank = true;
+            let mut after_blank = true;
+            let start = line.char_indices().find_map(|(at, c)| {
+                if c == '#' && (blank || after_blank) {
+                    return Some(line_start + at);
+                }
+                blank &= c.is_whitespace();
+                after_blank = matches!(c, ' ' | '\t');
+                None
+            });
+            starts.push(start);
+            line_start += line.len() + 1;
+        }
+        Comments {
+            index: text::LineIndex::new(text),
+            starts,
+        }
+    }
+
+    /// Whether the mention at `offset` sits after a `#` that starts a comment on its line.
+    pub fn holds(&self, offset: usize) -> bool {
+        let line = self.index.line_of(offset);
+        self.starts
+            .get(line - 1)
+            .copied()
+            .flatten()
+            .is_some_and(|start| start < offset)
+    }
 }
 
 /// The findings for a here-document body (text a command writes to a file): a uWSGI ini
@@ -578,6 +611,12 @@ struct Command<'t> {
     python_script: Option<usize>,
     uwsgi: Option<usize>,
     gunicorn: Option<usize>,
+    /// The first word naming a shell (`sh`, `su`, ...), for `sh -c '...'`.
+    shell: Option<usize>,
+    /// The applications the uWSGI invocation loads as modules (`--module X`, `--wsgi=X`).
+    modules: std::collections::HashSet<&'t str>,
+    /// Whether the uWSGI invocation serves HTTP itself.
+    http_mode: bool,
 }
 
 /// A uWSGI option that loads a script file, in one invocation.
@@ -619,14 +658,36 @@ impl<'t> Command<'t> {
                     && wanted(command_name(text, words[index].clone()))
             })
         };
-        Command {
+        let mut command = Command {
             text,
             words,
             program,
             python_script,
             uwsgi: find(is_uwsgi),
             gunicorn: find(is_gunicorn),
+            shell: (0..words.len())
+                .find(|&at| SHELLS.contains(&command_name(text, words[at].clone()))),
+            modules: std::collections::HashSet::new(),
+            http_mode: false,
+        };
+        // What the uWSGI options say is read once per command, not once per mention: one long
+        // continued command line holding many mentions stays linear.
+        if let Some(uwsgi) = command.uwsgi {
+            for index in uwsgi + 1..words.len() {
+                let word = command.word(index);
+                let value = if MODULE_OPTIONS.contains(&word) {
+                    words.get(index + 1).map(|_| command.word(index + 1))
+                } else {
+                    ["--module=", "--wsgi="]
+                        .iter()
+                        .find_map(|prefix| word.strip_prefix(prefix))
+                };
+                command.modules.extend(value);
+                let option = word.split_once('=').map_or(word, |(option, _)| option);
+                command.http_mode |= HTTP_OPTIONS.contains(&option);
+            }
         }
+        command
     }
 
     /// The word at `index`, inside its quotes.
@@ -641,8 +702,7 @@ impl<'t> Command<'t> {
             let is_c = flag.starts_with('-')
                 && flag.ends_with('c')
                 && flag[1..].chars().all(|c| c.is_ascii_alphabetic());
-            is_c && (0..index - 1)
-                .any(|at| SHELLS.contains(&command_name(self.text, self.words[at].clone())))
+            is_c && self.shell.is_some_and(|shell| shell < index - 1)
         }
     }
 
@@ -683,33 +743,8 @@ impl<'t> Command<'t> {
 
     /// Whether the uWSGI invocation also loads `app` as a module.
     fn loads_module(&self, app: &str) -> bool {
-        let Some(uwsgi) = self.uwsgi else {
-            return false;
-        };
         let module = app.trim_end_matches(":application");
-        (uwsgi + 1..self.words.len()).any(|index| {
-            let word = self.word(index);
-            let value = if MODULE_OPTIONS.contains(&word) {
-                self.words.get(index + 1).map(|_| self.word(index + 1))
-            } else {
-                ["--module=", "--wsgi="]
-                    .iter()
-                    .find_map(|prefix| word.strip_prefix(prefix))
-            };
-            value.is_some_and(|value| value == app || value == module)
-        })
-    }
-
-    /// Whether the uWSGI invocation serves HTTP itself.
-    fn http_mode(&self) -> bool {
-        let Some(uwsgi) = self.uwsgi else {
-            return false;
-        };
-        (uwsgi + 1..self.words.len()).any(|index| {
-            let word = self.word(index);
-            let option = word.split_once('=').map_or(word, |(option, _)| option);
-            HTTP_OPTIONS.contains(&option)
-        })
+        self.modules.contains(app) || self.modules.contains(module)
     }
 
     fn finding(&self, index: usize, mention: &Mention<'_>, map: &ScriptMap) -> Finding {
@@ -859,7 +894,7 @@ impl<'t> Command<'t> {
                 Edit::replace(unquoted(self.text, option.value), app),
             ],
         );
-        if self.http_mode() && map.is_glance(script) {
+        if self.http_mode && map.is_glance(script) {
             finding = finding.warn(GLANCE_WARNING.to_owned());
         }
         finding
@@ -1232,8 +1267,18 @@ mod tests {
 
     #[test]
     fn comments_are_found() {
+        let in_comment = |text: &str, offset: usize| Comments::new(text).holds(offset);
         assert!(in_comment("uwsgi # nova-api-wsgi", 8));
         assert!(in_comment("  #uwsgi nova-api-wsgi", 9));
+        assert!(in_comment("#uwsgi nova-api-wsgi", 7));
         assert!(!in_comment("uwsgi a#b nova-api-wsgi", 10));
+        assert!(!in_comment("uwsgi nova-api-wsgi # x", 6));
+        // Each line has its own comment, on a long line as on a short one.
+        let text = "a # b\nuwsgi a#b x # y x\n\tx";
+        let comments = Comments::new(text);
+        assert_eq!(
+            [4, 12, 19, 22, 25].map(|at| comments.holds(at)),
+            [true, false, true, true, false]
+        );
     }
 }

@@ -41,18 +41,20 @@ impl Dialect for UwsgiIni {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let settings = settings(text);
+        let sections = sections(text, &settings);
+        let index = text::LineIndex::new(text);
         let mut findings = Vec::new();
         for mention in map.mentions(text) {
             let Some(module) = map.app_spec(mention.script) else {
                 continue;
             };
-            let setting = settings.iter().find(|setting| {
-                setting.value.start <= mention.range.start && mention.range.end <= setting.value.end
-            });
+            // Settings come in text order and their values do not overlap.
+            let setting = settings
+                [..settings.partition_point(|setting| setting.value.start <= mention.range.start)]
+                .last()
+                .filter(|setting| mention.range.end <= setting.value.end);
             let Some(setting) = setting.filter(|setting| is_uwsgi_section(setting.section)) else {
-                let line_start = text[..mention.range.start]
-                    .rfind('\n')
-                    .map_or(0, |at| at + 1);
+                let line_start = index.line_start(mention.range.start);
                 let commented = text[line_start..].trim_start().starts_with(['#', ';']);
                 let message = if commented {
                     format!(
@@ -84,12 +86,10 @@ impl Dialect for UwsgiIni {
                 ));
                 continue;
             }
-            let already = settings.iter().any(|other| {
-                other.section == setting.section
-                    && MODULE_KEYS.contains(&&text[other.key.clone()])
-                    && [module.as_str(), module.trim_end_matches(":application")]
-                        .contains(&&text[other.value.clone()])
-            });
+            let section = &sections[setting.section];
+            let already = [module.as_str(), module.trim_end_matches(":application")]
+                .iter()
+                .any(|value| section.modules.contains(value));
             if already {
                 findings.push(Finding::ok(
                     mention.range.start,
@@ -98,10 +98,7 @@ impl Dialect for UwsgiIni {
                 ));
                 continue;
             }
-            let http_mode = settings.iter().any(|other| {
-                other.section == setting.section
-                    && ["http", "http-socket", "https"].contains(&&text[other.key.clone()])
-            });
+            let http_mode = section.http_mode;
             let mut finding = Finding::rewrite(
                 mention.range.start,
                 mention.script,
@@ -125,6 +122,33 @@ impl Dialect for UwsgiIni {
 
 fn is_uwsgi_section(section: &str) -> bool {
     section == "uwsgi" || section.starts_with("uwsgi:")
+}
+
+/// What the settings of one section (all its parts, when its name repeats) say about how it
+/// loads an application: read once per file, not once per mention.
+#[derive(Default)]
+struct Section<'t> {
+    /// The values of its `module` and `wsgi` settings.
+    modules: std::collections::HashSet<&'t str>,
+    /// Whether it serves HTTP itself (`http`, `http-socket`, `https`).
+    http_mode: bool,
+}
+
+fn sections<'t>(
+    text: &'t str,
+    settings: &[Setting<'t>],
+) -> std::collections::HashMap<&'t str, Section<'t>> {
+    let mut sections: std::collections::HashMap<&str, Section<'_>> =
+        std::collections::HashMap::new();
+    for setting in settings {
+        let section = sections.entry(setting.section).or_default();
+        let key = &text[setting.key.clone()];
+        if MODULE_KEYS.contains(&key) {
+            section.modules.insert(&text[setting.value.clone()]);
+        }
+        section.http_mode |= ["http", "http-socket", "https"].contains(&key);
+    }
+    sections
 }
 
 /// Every `key = value` line with its section, as uWSGI splits it.
@@ -219,6 +243,29 @@ mod tests {
         let (_, findings) =
             rewrite("[uwsgi]\nsocket = /run/g.sock\nwsgi-file = /usr/bin/glance-wsgi-api\n");
         assert!(findings[0].warning.is_none());
+    }
+
+    #[test]
+    fn repeated_sections_share_their_settings() {
+        // `[uwsgi]` twice is one section: the module set in the first part makes the file in
+        // the second transitional, and the HTTP socket in the second warns about the first.
+        let text = "[uwsgi]\nmodule = glance.wsgi.api\nwsgi-file = /usr/bin/glance-wsgi-api\n[uwsgi:x]\n[uwsgi]\nwsgi-file = /usr/bin/glance-wsgi-api\nhttp = :80\n";
+        let (_, findings) = rewrite(text);
+        assert_eq!(findings.len(), 2);
+        assert!(
+            findings
+                .iter()
+                .all(|finding| finding.action == crate::dialect::Action::Ok)
+        );
+        let text = "[uwsgi]\nwsgi-file = /usr/bin/glance-wsgi-api\n[uwsgi:x]\nhttp = :80\n[uwsgi]\nhttp = :81\n";
+        let (_, findings) = rewrite(text);
+        assert!(findings[0].warning.is_some());
+        // A mention on a long line outside any setting is found from its line's start.
+        let (_, findings) = rewrite("x glance-wsgi-api ; glance-wsgi-api\n# glance-wsgi-api\n");
+        assert_eq!(findings.len(), 3);
+        assert!(findings[0].message.starts_with("mentions"));
+        assert!(findings[1].message.starts_with("mentions"));
+        assert!(findings[2].message.starts_with("a comment"));
     }
 
     #[test]
