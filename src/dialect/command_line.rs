@@ -151,18 +151,42 @@ pub fn blank_here_documents(masked: &mut String, range: Range<usize>) -> Vec<Ran
         let Some(slice) = masked.get(from..range.end) else {
             break;
         };
-        let tokens = shell::tokenize(slice);
-        let Some((index, (delimiter, strip_tabs))) = (0..tokens.len())
-            .find_map(|index| Some((index, here_document(slice, &tokens, index)?)))
-        else {
+        // Tokens are read only as far as the next here-document's body: reading the rest of
+        // the file for each one made a file of many here-documents quadratic.
+        let mut stream = shell::Tokens::new(slice);
+        let mut tokens = Vec::new();
+        let mut opened = None;
+        while opened.is_none() {
+            let more = stream.next();
+            let ended = more.is_none();
+            tokens.extend(more);
+            // `<< WORD` needs the token after `<<`: decide on a token once the next one is read.
+            let ready = if ended {
+                tokens.len()
+            } else {
+                tokens.len() - 1
+            };
+            let checked = tokens.len().saturating_sub(2);
+            opened = (checked.min(ready)..ready)
+                .find_map(|index| Some((index, here_document(slice, &tokens, index)?)));
+            if ended {
+                break;
+            }
+        }
+        let Some((index, (delimiter, strip_tabs))) = opened else {
             break;
         };
-        let Some(body_start) = tokens[index..].iter().find_map(|token| match token {
+        let is_newline = |token: &Token| match token {
             Token::Operator(operator) if &slice[operator.clone()] == "\n" => {
                 Some(from + operator.end)
             }
             _ => None,
-        }) else {
+        };
+        let Some(body_start) = tokens[index..]
+            .iter()
+            .find_map(is_newline)
+            .or_else(|| stream.find_map(|token| is_newline(&token)))
+        else {
             break;
         };
         let end = here_document_end(masked, body_start..range.end, &delimiter, strip_tabs);
@@ -1222,6 +1246,21 @@ mod tests {
             "cat > /etc/uwsgi.ini <<'EOF'\n[uwsgi]\nmodule = nova.wsgi.osapi_compute:application\nprocname = don't nova-api-wsgi\nEOF\nuwsgi --module cinder.wsgi.api:application\n"
         );
         assert_eq!(findings.len(), 3);
+    }
+
+    #[test]
+    fn every_here_document_is_found_in_one_pass() {
+        // `<< WORD` with the word in the next token, `<<-`, one that never ends, and the last
+        // token of the text opening one whose body never comes.
+        let text = "a <<A\n1\nA\nb << B; c\n2\nB\nd <<-'C'\n\t3\n\tC\ne <<D\n4\n";
+        let mut masked = mask_templates(text);
+        let bodies = blank_here_documents(&mut masked, 0..text.len());
+        let bodies: Vec<&str> = bodies.iter().map(|body| &text[body.clone()]).collect();
+        assert_eq!(bodies, vec!["1\n", "2\n", "\t3\n", "4\n"]);
+        assert_eq!(masked.matches('\n').count(), text.matches('\n').count());
+        assert!(masked.starts_with("a <<A\n \n \nb << B; c\n"));
+        let mut masked = String::from("x <<");
+        assert!(blank_here_documents(&mut masked, 0..4).is_empty());
     }
 
     proptest::proptest! {

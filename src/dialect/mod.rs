@@ -54,6 +54,35 @@ pub static DIALECTS: &[&dyn Dialect] = &[
     &other::Other,
 ];
 
+/// Literal words that start a directive (a place where a server or a deployment tool is told
+/// which WSGI application to load), whatever script it names: a file holding one is decoded and
+/// read even when it names no script the map knows, so that loads of unknown scripts can be
+/// found. `module`, `mount` and `wsgi` are too common to search for alone; they matter in uWSGI
+/// contexts, and a uWSGI context says `uwsgi` (`[uwsgi]`, `uwsgi --module`, `uwsgi:`,
+/// `UWSGI_MODULE`). Case matters: the search is a byte search.
+pub const DIRECTIVE_KEYWORDS: &[&str] = &[
+    // uWSGI, in every syntax; the environment variables it reads (`UWSGI_MODULE`) and DevStack's
+    // variables that hold what it loads (`FOO_UWSGI`).
+    "uwsgi",
+    "UWSGI",
+    "wsgi-file",
+    "wsgi_file",
+    "wsgi-script",
+    "wsgi_script",
+    // mod_wsgi (`WSGIScriptAlias` also covers `WSGIScriptAliasMatch`).
+    "WSGIScriptAlias",
+    // gunicorn's application argument.
+    "gunicorn",
+    // DevStack's helpers and `iniset <conf> uwsgi <key> <value>`.
+    "write_uwsgi_config",
+    "write_local_uwsgi_http_config",
+    "remove_uwsgi_config",
+    "iniset",
+    // openstack-ansible and kolla variables that name the application.
+    "wsgi_name",
+    "wsgi_path",
+];
+
 /// One config dialect.
 pub trait Dialect: Sync {
     /// The name used in reports, e.g. `uwsgi-ini`.
@@ -239,12 +268,13 @@ struct Prefilter {
 
 impl Prefilter {
     fn new(needles: &[&str]) -> Prefilter {
+        let needles = essential(needles);
         if needles.is_empty() {
             return Prefilter::default();
         }
         let packed = aho_corasick::packed::Config::new()
             .builder()
-            .extend(needles)
+            .extend(&needles)
             .build();
         let automaton = match packed {
             Some(_) => None,
@@ -265,6 +295,24 @@ impl Prefilter {
     }
 }
 
+/// The needles a "does anything match" search needs: a needle holding another (`write_uwsgi_config`
+/// holds `uwsgi`) matches only where that one does, and the fewer the needles, the longer the
+/// search stays on the SIMD path (Teddy takes at most 64).
+fn essential<'n>(needles: &[&'n str]) -> Vec<&'n str> {
+    let mut unique: Vec<&str> = needles.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    unique
+        .iter()
+        .copied()
+        .filter(|needle| {
+            !unique
+                .iter()
+                .any(|other| other != needle && !other.is_empty() && needle.contains(other))
+        })
+        .collect()
+}
+
 impl ScriptMap {
     pub fn new(targets: BTreeMap<String, AppTarget>) -> ScriptMap {
         let names: Vec<String> = targets.keys().cloned().collect();
@@ -274,7 +322,8 @@ impl ScriptMap {
             .ok();
         let keywords = DIALECTS
             .iter()
-            .flat_map(|dialect| dialect.keywords().iter().copied());
+            .flat_map(|dialect| dialect.keywords().iter().copied())
+            .chain(DIRECTIVE_KEYWORDS.iter().copied());
         let needles: Vec<&str> = names.iter().map(String::as_str).chain(keywords).collect();
         let prefilter = Prefilter::new(&needles);
         ScriptMap {
@@ -488,6 +537,65 @@ mod tests {
                 (23, "nova-api"),
                 (74, "nova-api-wsgi")
             ]
+        );
+    }
+
+    #[test]
+    fn the_prefilter_passes_directives_that_load_unknown_scripts() {
+        let map = testing::map(&[("nova-api-wsgi", "nova.wsgi.osapi_compute")]);
+        for text in [
+            "[uwsgi]\nwsgi-file = /usr/local/bin/foo-api-wsgi\n",
+            "FOO_UWSGI=$FOO_BIN_DIR/foo-api-wsgi\n",
+            "WSGIScriptAlias / /usr/bin/foo-api\n",
+            "WSGIScriptAliasMatch ^/foo /usr/bin/foo-api\n",
+            "wsgi_file: /var/lib/kolla/venv/bin/foo-wsgi\n",
+            "iniset \"$conf\" uwsgi wsgi-file \"$wsgi\"\n",
+            "write_uwsgi_config \"$FOO_CONF\" \"$FOO_WSGI\" \"/foo\"\n",
+            "[uwsgi]\nmount = /foo=foo/api/app.py\n",
+            "exec gunicorn foo.api.app:application\n",
+            "<uwsgi><module>foo.wsgi.api:application</module></uwsgi>\n",
+            "UWSGI_MODULE=foo.wsgi.api:application\n",
+            "foo_wsgi_name: foo-api-wsgi\n",
+            "run nova-api-wsgi\n",
+        ] {
+            assert!(map.may_matter(text.as_bytes()), "{text}");
+        }
+        for text in [
+            "import os\nmodule = load(name)\n",
+            "mount -t tmpfs none /mnt\n",
+            "",
+        ] {
+            assert!(!map.may_matter(text.as_bytes()), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_prefilter_keeps_only_needles_that_hold_no_other() {
+        assert_eq!(
+            essential(&[
+                "write_uwsgi_config",
+                "uwsgi",
+                "nova-api",
+                "nova-api-wsgi",
+                "uwsgi"
+            ]),
+            vec!["nova-api", "uwsgi"]
+        );
+        // The registry's names and every keyword fit Teddy's 64 needles with room to spare.
+        let names: Vec<&str> = crate::registry::scripts()
+            .iter()
+            .map(|script| script.name.as_str())
+            .collect();
+        let keywords = DIALECTS
+            .iter()
+            .flat_map(|dialect| dialect.keywords().iter().copied())
+            .chain(DIRECTIVE_KEYWORDS.iter().copied());
+        let needles: Vec<&str> = names.iter().copied().chain(keywords).collect();
+        assert!(!names.is_empty());
+        assert!(
+            essential(&needles).len() <= 60,
+            "{}",
+            essential(&needles).len()
         );
     }
 
