@@ -77,6 +77,9 @@ impl Dialect for Apache {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let mut findings = Vec::new();
+        // Read once per file, not once per mention: whether an `Alias` can hand a file to
+        // mod_wsgi (`SetHandler wsgi-script` somewhere in the file).
+        let wsgi_handler = contains_ignore_case(text, "wsgi-script");
         for range in logical_lines(text) {
             let content = &text[range.clone()];
             let trimmed = trim_line_start(content);
@@ -101,16 +104,27 @@ impl Dialect for Apache {
                     ));
                     continue;
                 }
+                // Words come in text order: the one holding the mention is the last that starts
+                // at or before it, found by a binary search on a long line.
                 let Some(index) = words
-                    .iter()
-                    .position(|word| word.start <= start && end <= word.end)
+                    .partition_point(|word| word.start <= start)
+                    .checked_sub(1)
+                    .filter(|&index| end <= words[index].end)
                 else {
                     findings.push(Finding::manual(start, script, generic(script, map, false)));
                     continue;
                 };
                 let word = words[index].clone();
                 let mention = Spot { start, end, script };
-                findings.push(classify(text, &directive, index, word, &mention, map));
+                findings.push(classify(
+                    text,
+                    &directive,
+                    index,
+                    word,
+                    &mention,
+                    map,
+                    wsgi_handler,
+                ));
             }
             if !commented {
                 for (at, script, socket) in sockets(content, map) {
@@ -155,6 +169,7 @@ fn classify(
     word: Range<usize>,
     mention: &Spot<'_>,
     map: &ScriptMap,
+    wsgi_handler: bool,
 ) -> Finding {
     let Spot { start, end, script } = *mention;
     let (inner_start, inner_end) = unquoted(text, word.clone());
@@ -165,7 +180,7 @@ fn classify(
     let after_equals = text[inner_start..start].ends_with('=');
     if let Some(file_index) = file_argument(directive) {
         let loads = match directive {
-            "alias" | "aliasmatch" => contains_ignore_case(text, "wsgi-script"),
+            "alias" | "aliasmatch" => wsgi_handler,
             "scriptalias" | "scriptaliasmatch" => false,
             _ => true,
         };
