@@ -115,11 +115,48 @@ impl LineIndex {
         LineIndex { starts }
     }
 
+    /// The byte offset where 1-based line `line` starts; `None` past the last line.
+    pub fn start_of(&self, line: usize) -> Option<usize> {
+        line.checked_sub(1)
+            .and_then(|index| self.starts.get(index).copied())
+    }
+
+    /// The byte offset where the line holding `offset` starts.
+    pub fn line_start(&self, offset: usize) -> usize {
+        self.starts[self.line_of(offset) - 1]
+    }
+
     pub fn line_of(&self, offset: usize) -> usize {
         match self.starts.binary_search(&offset) {
             Ok(index) => index + 1,
             Err(index) => index,
         }
+    }
+}
+
+/// Every occurrence of one needle in a text, found in one pass, so that "does this stretch of the
+/// text hold the needle" costs a binary search rather than a read of the stretch: asking it for
+/// each of many mentions on one long line stays linear in the text.
+#[derive(Debug, Clone)]
+pub struct Occurrences {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl Occurrences {
+    pub fn new(text: &str, needle: &str) -> Occurrences {
+        Occurrences {
+            starts: text.match_indices(needle).map(|(at, _)| at).collect(),
+            len: needle.len(),
+        }
+    }
+
+    /// Whether the needle occurs wholly inside `range`.
+    pub fn within(&self, range: std::ops::Range<usize>) -> bool {
+        let first = self.starts.partition_point(|start| *start < range.start);
+        self.starts
+            .get(first)
+            .is_some_and(|start| start + self.len <= range.end)
     }
 }
 
@@ -171,6 +208,26 @@ mod tests {
         assert_eq!(index.line_of(3), 2);
         assert_eq!(index.line_of(6), 3);
         assert_eq!(index.line_of(8), 4);
+        assert_eq!(index.start_of(1), Some(0));
+        assert_eq!(index.start_of(4), Some(7));
+        assert_eq!(index.start_of(5), None);
+        assert_eq!(index.start_of(0), None);
+        assert_eq!(index.line_start(4), 3);
+        assert_eq!(index.line_start(7), 7);
+        assert_eq!(index.line_start(9), 7);
+    }
+
+    #[test]
+    fn occurrences_answer_for_any_stretch() {
+        let text = "a wsgi-file b wsgi-file";
+        let found = Occurrences::new(text, "wsgi-file");
+        assert!(found.within(0..text.len()));
+        assert!(found.within(2..11));
+        assert!(!found.within(2..10));
+        assert!(!found.within(3..13));
+        assert!(found.within(3..23));
+        assert!(!found.within(23..23));
+        assert!(!Occurrences::new(text, "module").within(0..text.len()));
     }
 
     #[test]

@@ -79,6 +79,9 @@ impl Dialect for Apache {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let mut findings = Vec::new();
+        // Read once per file, not once per mention: whether an `Alias` can hand a file to
+        // mod_wsgi (`SetHandler wsgi-script` somewhere in the file).
+        let wsgi_handler = contains_ignore_case(text, "wsgi-script");
         for range in logical_lines(text) {
             let content = &text[range.clone()];
             let trimmed = trim_line_start(content);
@@ -106,7 +109,7 @@ impl Dialect for Apache {
             let uncommented = uncommented.as_str();
             let known = map.mentions(content);
             if let Some(file) = file_argument(uncommented)
-                .filter(|_| loads_file(text, uncommented))
+                .filter(|_| loads_file(uncommented, wsgi_handler))
                 .and_then(|index| file_word(text, &words, commented, index))
                 && !known.iter().any(|mention| {
                     let start = range.start + mention.range.start;
@@ -134,15 +137,26 @@ impl Dialect for Apache {
                     }
                     continue;
                 }
+                // Words come in text order: the one holding the mention is the last that starts
+                // at or before it, found by a binary search on a long line.
                 let Some(index) = words
-                    .iter()
-                    .position(|word| word.start <= start && end <= word.end)
+                    .partition_point(|word| word.start <= start)
+                    .checked_sub(1)
+                    .filter(|&index| end <= words[index].end)
                 else {
                     continue;
                 };
                 let word = words[index].clone();
                 let mention = Spot { start, end, script };
-                findings.push(classify(text, &directive, index, word, &mention, map));
+                findings.push(classify(
+                    text,
+                    &directive,
+                    index,
+                    word,
+                    &mention,
+                    map,
+                    wsgi_handler,
+                ));
             }
             if !commented {
                 for (at, script, socket) in sockets(content, map) {
@@ -187,6 +201,7 @@ fn classify(
     word: Range<usize>,
     mention: &Spot<'_>,
     map: &ScriptMap,
+    wsgi_handler: bool,
 ) -> Finding {
     let Spot { start, end, script } = *mention;
     let (inner_start, inner_end) = unquoted(text, word.clone());
@@ -196,7 +211,7 @@ fn classify(
     let bare = start == inner_start && end == inner_end;
     let after_equals = text[inner_start..start].ends_with('=');
     if let Some(file_index) = file_argument(directive) {
-        let loads = loads_file(text, directive);
+        let loads = loads_file(directive, wsgi_handler);
         if index == file_index && whole_path && loads {
             let path = &text[inner_start..inner_end];
             let mut message = String::new();
@@ -296,10 +311,10 @@ fn classify(
 }
 
 /// Whether a directive with a file argument loads it as WSGI: `Alias` only does under
-/// `SetHandler wsgi-script`, `ScriptAlias` never.
-fn loads_file(text: &str, directive: &str) -> bool {
+/// `SetHandler wsgi-script` (`wsgi_handler`, read once per file), `ScriptAlias` never.
+fn loads_file(directive: &str, wsgi_handler: bool) -> bool {
     match directive {
-        "alias" | "aliasmatch" => contains_ignore_case(text, "wsgi-script"),
+        "alias" | "aliasmatch" => wsgi_handler,
         "scriptalias" | "scriptaliasmatch" => false,
         _ => true,
     }

@@ -153,18 +153,42 @@ pub fn blank_here_documents(masked: &mut String, range: Range<usize>) -> Vec<Ran
         let Some(slice) = masked.get(from..range.end) else {
             break;
         };
-        let tokens = shell::tokenize(slice);
-        let Some((index, (delimiter, strip_tabs))) = (0..tokens.len())
-            .find_map(|index| Some((index, here_document(slice, &tokens, index)?)))
-        else {
+        // Tokens are read only as far as the next here-document's body: reading the rest of
+        // the file for each one made a file of many here-documents quadratic.
+        let mut stream = shell::Tokens::new(slice);
+        let mut tokens = Vec::new();
+        let mut opened = None;
+        while opened.is_none() {
+            let more = stream.next();
+            let ended = more.is_none();
+            tokens.extend(more);
+            // `<< WORD` needs the token after `<<`: decide on a token once the next one is read.
+            let ready = if ended {
+                tokens.len()
+            } else {
+                tokens.len() - 1
+            };
+            let checked = tokens.len().saturating_sub(2);
+            opened = (checked.min(ready)..ready)
+                .find_map(|index| Some((index, here_document(slice, &tokens, index)?)));
+            if ended {
+                break;
+            }
+        }
+        let Some((index, (delimiter, strip_tabs))) = opened else {
             break;
         };
-        let Some(body_start) = tokens[index..].iter().find_map(|token| match token {
+        let is_newline = |token: &Token| match token {
             Token::Operator(operator) if &slice[operator.clone()] == "\n" => {
                 Some(from + operator.end)
             }
             _ => None,
-        }) else {
+        };
+        let Some(body_start) = tokens[index..]
+            .iter()
+            .find_map(is_newline)
+            .or_else(|| stream.find_map(|token| is_newline(&token)))
+        else {
             break;
         };
         let end = here_document_end(masked, body_start..range.end, &delimiter, strip_tabs);
@@ -404,14 +428,47 @@ pub fn other_finding(mention: &Mention<'_>, map: &ScriptMap, place: &str) -> Fin
     )
 }
 
-/// Whether the mention at `offset` sits after a `#` that starts a comment on its line.
-pub fn in_comment(text: &str, offset: usize) -> bool {
-    let line_start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
-    let before = &text[line_start..offset];
-    before.char_indices().any(|(at, c)| {
-        c == '#'
-            && (at == 0 || before[..at].ends_with([' ', '\t']) || before[..at].trim().is_empty())
-    })
+/// Where each line's comment starts: the first `#` at the start of a line, after a blank, or
+/// with only blanks before it. Read once per file, so that asking about each of many mentions
+/// on one long line stays linear.
+pub struct Comments {
+    index: text::LineIndex,
+    starts: Vec<Option<usize>>,
+}
+
+impl Comments {
+    pub fn new(text: &str) -> Comments {
+        let mut starts = Vec::new();
+        let mut line_start = 0;
+        for line in text.split('\n') {
+            let mut blank = true;
+            let mut after_blank = true;
+            let start = line.char_indices().find_map(|(at, c)| {
+                if c == '#' && (blank || after_blank) {
+                    return Some(line_start + at);
+                }
+                blank &= c.is_whitespace();
+                after_blank = matches!(c, ' ' | '\t');
+                None
+            });
+            starts.push(start);
+            line_start += line.len() + 1;
+        }
+        Comments {
+            index: text::LineIndex::new(text),
+            starts,
+        }
+    }
+
+    /// Whether the mention at `offset` sits after a `#` that starts a comment on its line.
+    pub fn holds(&self, offset: usize) -> bool {
+        let line = self.index.line_of(offset);
+        self.starts
+            .get(line - 1)
+            .copied()
+            .flatten()
+            .is_some_and(|start| start < offset)
+    }
 }
 
 /// The findings for a here-document body (text a command writes to a file): a uWSGI ini
@@ -597,6 +654,12 @@ struct Command<'t> {
     python_script: Option<usize>,
     uwsgi: Option<usize>,
     gunicorn: Option<usize>,
+    /// The first word naming a shell (`sh`, `su`, ...), for `sh -c '...'`.
+    shell: Option<usize>,
+    /// The applications the uWSGI invocation loads as modules (`--module X`, `--wsgi=X`).
+    modules: std::collections::HashSet<&'t str>,
+    /// Whether the uWSGI invocation serves HTTP itself.
+    http_mode: bool,
 }
 
 /// A uWSGI option that loads a script file, in one invocation.
@@ -636,14 +699,36 @@ impl<'t> Command<'t> {
                     && wanted(command_name(text, words[index].clone()))
             })
         };
-        Command {
+        let mut command = Command {
             text,
             words,
             program,
             python_script,
             uwsgi: find(is_uwsgi),
             gunicorn: find(is_gunicorn),
+            shell: (0..words.len())
+                .find(|&at| SHELLS.contains(&command_name(text, words[at].clone()))),
+            modules: std::collections::HashSet::new(),
+            http_mode: false,
+        };
+        // What the uWSGI options say is read once per command, not once per mention: one long
+        // continued command line holding many mentions stays linear.
+        if let Some(uwsgi) = command.uwsgi {
+            for index in uwsgi + 1..words.len() {
+                let word = command.word(index);
+                let value = if MODULE_OPTIONS.contains(&word) {
+                    words.get(index + 1).map(|_| command.word(index + 1))
+                } else {
+                    ["--module=", "--wsgi="]
+                        .iter()
+                        .find_map(|prefix| word.strip_prefix(prefix))
+                };
+                command.modules.extend(value);
+                let option = word.split_once('=').map_or(word, |(option, _)| option);
+                command.http_mode |= HTTP_OPTIONS.contains(&option);
+            }
         }
+        command
     }
 
     /// The word at `index`, inside its quotes.
@@ -658,8 +743,7 @@ impl<'t> Command<'t> {
             let is_c = flag.starts_with('-')
                 && flag.ends_with('c')
                 && flag[1..].chars().all(|c| c.is_ascii_alphabetic());
-            is_c && (0..index - 1)
-                .any(|at| SHELLS.contains(&command_name(self.text, self.words[at].clone())))
+            is_c && self.shell.is_some_and(|shell| shell < index - 1)
         }
     }
 
@@ -1241,6 +1325,21 @@ mod tests {
         assert_eq!(findings.len(), 3);
     }
 
+    #[test]
+    fn every_here_document_is_found_in_one_pass() {
+        // `<< WORD` with the word in the next token, `<<-`, one that never ends, and the last
+        // token of the text opening one whose body never comes.
+        let text = "a <<A\n1\nA\nb << B; c\n2\nB\nd <<-'C'\n\t3\n\tC\ne <<D\n4\n";
+        let mut masked = mask_templates(text);
+        let bodies = blank_here_documents(&mut masked, 0..text.len());
+        let bodies: Vec<&str> = bodies.iter().map(|body| &text[body.clone()]).collect();
+        assert_eq!(bodies, vec!["1\n", "2\n", "\t3\n", "4\n"]);
+        assert_eq!(masked.matches('\n').count(), text.matches('\n').count());
+        assert!(masked.starts_with("a <<A\n \n \nb << B; c\n"));
+        let mut masked = String::from("x <<");
+        assert!(blank_here_documents(&mut masked, 0..4).is_empty());
+    }
+
     proptest::proptest! {
         /// Whatever the text, the three dialects do not panic, give every mention at most one
         /// finding (none for a name in prose), and their rewrites are a fixed point.
@@ -1296,8 +1395,18 @@ mod tests {
 
     #[test]
     fn comments_are_found() {
+        let in_comment = |text: &str, offset: usize| Comments::new(text).holds(offset);
         assert!(in_comment("uwsgi # nova-api-wsgi", 8));
         assert!(in_comment("  #uwsgi nova-api-wsgi", 9));
+        assert!(in_comment("#uwsgi nova-api-wsgi", 7));
         assert!(!in_comment("uwsgi a#b nova-api-wsgi", 10));
+        assert!(!in_comment("uwsgi nova-api-wsgi # x", 6));
+        // Each line has its own comment, on a long line as on a short one.
+        let text = "a # b\nuwsgi a#b x # y x\n\tx";
+        let comments = Comments::new(text);
+        assert_eq!(
+            [4, 12, 19, 22, 25].map(|at| comments.holds(at)),
+            [true, false, true, true, false]
+        );
     }
 }

@@ -57,8 +57,11 @@ pub static DIALECTS: &[&dyn Dialect] = &[
 
 /// Words without which no file holds a directive: a file that loads a script nobody named
 /// must still be read. Every directive key or helper spells one of them (`wsgi-file`,
-/// `wsgi_file`, `WSGIScriptAlias`, `UWSGI_WSGI_FILE`, `%PUBLICWSGI%`, `write_uwsgi_config`).
-pub const DIRECTIVE_KEYWORDS: &[&str] = &["wsgi", "WSGI"];
+/// `wsgi_file`, `WSGIScriptAlias`, `UWSGI_WSGI_FILE`, `%PUBLICWSGI%`, `write_uwsgi_config`, a
+/// `FOO_WSGI` variable, gunicorn's application argument). The search is a byte search, so case
+/// matters; `module` and `mount` are too common alone and matter only in uWSGI contexts, which
+/// say `uwsgi`.
+pub const DIRECTIVE_KEYWORDS: &[&str] = &["wsgi", "WSGI", "gunicorn"];
 
 /// Whether `text` may hold a directive at all: a cheap test before reading it as one.
 pub fn may_hold_directives(text: &str) -> bool {
@@ -268,12 +271,13 @@ struct Prefilter {
 
 impl Prefilter {
     fn new(needles: &[&str]) -> Prefilter {
+        let needles = essential(needles);
         if needles.is_empty() {
             return Prefilter::default();
         }
         let packed = aho_corasick::packed::Config::new()
             .builder()
-            .extend(needles)
+            .extend(&needles)
             .build();
         let automaton = match packed {
             Some(_) => None,
@@ -292,6 +296,24 @@ impl Prefilter {
             (None, None) => false,
         }
     }
+}
+
+/// The needles a "does anything match" search needs: a needle holding another (`write_uwsgi_config`
+/// holds `uwsgi`) matches only where that one does, and the fewer the needles, the longer the
+/// search stays on the SIMD path (Teddy takes at most 64).
+fn essential<'n>(needles: &[&'n str]) -> Vec<&'n str> {
+    let mut unique: Vec<&str> = needles.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    unique
+        .iter()
+        .copied()
+        .filter(|needle| {
+            !unique
+                .iter()
+                .any(|other| other != needle && !other.is_empty() && needle.contains(other))
+        })
+        .collect()
 }
 
 impl ScriptMap {
@@ -557,6 +579,65 @@ mod tests {
                 (23, "nova-api"),
                 (74, "nova-api-wsgi")
             ]
+        );
+    }
+
+    #[test]
+    fn the_prefilter_passes_directives_that_load_unknown_scripts() {
+        let map = testing::map(&[("nova-api-wsgi", "nova.wsgi.osapi_compute")]);
+        for text in [
+            "[uwsgi]\nwsgi-file = /usr/local/bin/foo-api-wsgi\n",
+            "FOO_UWSGI=$FOO_BIN_DIR/foo-api-wsgi\n",
+            "WSGIScriptAlias / /usr/bin/foo-api\n",
+            "WSGIScriptAliasMatch ^/foo /usr/bin/foo-api\n",
+            "wsgi_file: /var/lib/kolla/venv/bin/foo-wsgi\n",
+            "iniset \"$conf\" uwsgi wsgi-file \"$wsgi\"\n",
+            "write_uwsgi_config \"$FOO_CONF\" \"$FOO_WSGI\" \"/foo\"\n",
+            "[uwsgi]\nmount = /foo=foo/api/app.py\n",
+            "exec gunicorn foo.api.app:application\n",
+            "<uwsgi><module>foo.wsgi.api:application</module></uwsgi>\n",
+            "UWSGI_MODULE=foo.wsgi.api:application\n",
+            "foo_wsgi_name: foo-api-wsgi\n",
+            "run nova-api-wsgi\n",
+        ] {
+            assert!(map.may_matter(text.as_bytes()), "{text}");
+        }
+        for text in [
+            "import os\nmodule = load(name)\n",
+            "mount -t tmpfs none /mnt\n",
+            "",
+        ] {
+            assert!(!map.may_matter(text.as_bytes()), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_prefilter_keeps_only_needles_that_hold_no_other() {
+        assert_eq!(
+            essential(&[
+                "write_uwsgi_config",
+                "uwsgi",
+                "nova-api",
+                "nova-api-wsgi",
+                "uwsgi"
+            ]),
+            vec!["nova-api", "uwsgi"]
+        );
+        // The registry's names and every keyword fit Teddy's 64 needles with room to spare.
+        let names: Vec<&str> = crate::registry::scripts()
+            .iter()
+            .map(|script| script.name.as_str())
+            .collect();
+        let keywords = DIALECTS
+            .iter()
+            .flat_map(|dialect| dialect.keywords().iter().copied())
+            .chain(DIRECTIVE_KEYWORDS.iter().copied());
+        let needles: Vec<&str> = names.iter().copied().chain(keywords).collect();
+        assert!(!names.is_empty());
+        assert!(
+            essential(&needles).len() <= 60,
+            "{}",
+            essential(&needles).len()
         );
     }
 

@@ -83,11 +83,12 @@ impl Dialect for ShellScript {
             findings.extend(command_line::scan_here_document(text, body, map));
         }
         let found = command_line::found(&findings);
+        let comments = command_line::Comments::new(text);
         for mention in mentions {
             if found.contains(&mention.range.start) {
                 continue;
             }
-            findings.extend(if command_line::in_comment(text, mention.range.start) {
+            findings.extend(if comments.holds(mention.range.start) {
                 command_line::comment_finding(text, &mention, map)
             } else {
                 Some(command_line::other_finding(

@@ -15,6 +15,7 @@
 //!
 //! See: <https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html>.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::dialect::apache::Apache;
@@ -73,6 +74,7 @@ impl Dialect for UwsgiIni {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let settings = settings(text);
+        let sections = sections(text, &settings);
         let mut findings = Vec::new();
         let mut masked = None;
         for setting in &settings {
@@ -88,7 +90,7 @@ impl Dialect for UwsgiIni {
                 }
                 continue;
             }
-            if let Some(directive) = directive_of(text, setting, &settings) {
+            if let Some(directive) = directive_of(text, setting, &sections) {
                 findings.extend(directive::decide(&directive, text, map));
             }
         }
@@ -97,7 +99,11 @@ impl Dialect for UwsgiIni {
 }
 
 /// The directive a setting in a uWSGI section is, if it is one.
-fn directive_of(text: &str, setting: &Setting<'_>, settings: &[Setting<'_>]) -> Option<Directive> {
+fn directive_of(
+    text: &str,
+    setting: &Setting<'_>,
+    sections: &HashMap<&str, Section<'_>>,
+) -> Option<Directive> {
     let key = &text[setting.key.clone()];
     let (loads, value) = if SCRIPT_KEYS.contains(&key) {
         (Loads::File, setting.value.clone())
@@ -116,11 +122,7 @@ fn directive_of(text: &str, setting: &Setting<'_>, settings: &[Setting<'_>]) -> 
     } else {
         return None;
     };
-    let same_section = || {
-        settings
-            .iter()
-            .filter(|other| other.section == setting.section && !other.commented)
-    };
+    let section = sections.get(setting.section);
     let new_key = (key != "mount").then_some((setting.key.clone(), "module"));
     Some(Directive {
         commented: setting.commented,
@@ -129,13 +131,40 @@ fn directive_of(text: &str, setting: &Setting<'_>, settings: &[Setting<'_>]) -> 
             value: value.clone(),
             closing: None,
         }),
-        sibling_modules: same_section()
-            .filter(|other| MODULE_KEYS.contains(&&text[other.key.clone()]))
-            .map(|other| text[other.value.clone()].to_owned())
-            .collect(),
-        http_mode: same_section().any(|other| HTTP_KEYS.contains(&&text[other.key.clone()])),
+        sibling_modules: section.map_or_else(Vec::new, |section| {
+            section
+                .modules
+                .iter()
+                .map(|module| (*module).to_owned())
+                .collect()
+        }),
+        http_mode: section.is_some_and(|section| section.http_mode),
         ..Directive::new(directive_name(key), value, loads)
     })
+}
+
+/// What the settings of one section (all its parts, when its name repeats) say about how it
+/// loads an application: read once per file, not once per directive, so that a file holding
+/// many directives is read in linear time.
+#[derive(Default)]
+struct Section<'t> {
+    /// The values of its `module` and `wsgi` settings (not commented out).
+    modules: Vec<&'t str>,
+    /// Whether it serves HTTP itself (`http`, `http-socket`, `https`).
+    http_mode: bool,
+}
+
+fn sections<'t>(text: &'t str, settings: &[Setting<'t>]) -> HashMap<&'t str, Section<'t>> {
+    let mut sections: HashMap<&str, Section<'_>> = HashMap::new();
+    for setting in settings.iter().filter(|setting| !setting.commented) {
+        let section = sections.entry(setting.section).or_default();
+        let key = &text[setting.key.clone()];
+        if MODULE_KEYS.contains(&key) {
+            section.modules.push(&text[setting.value.clone()]);
+        }
+        section.http_mode |= HTTP_KEYS.contains(&key);
+    }
+    sections
 }
 
 fn directive_name(key: &str) -> &'static str {
@@ -294,6 +323,27 @@ mod tests {
         let (_, findings) =
             rewrite("[uwsgi]\nsocket = /run/g.sock\nwsgi-file = /usr/bin/glance-wsgi-api\n");
         assert!(findings[0].warning.is_none());
+    }
+
+    #[test]
+    fn repeated_sections_share_their_settings() {
+        // `[uwsgi]` twice is one section: the module set in the first part makes the file in
+        // the second transitional, and the HTTP socket in the second warns about the first.
+        let text = "[uwsgi]\nmodule = glance.wsgi.api\nwsgi-file = /usr/bin/glance-wsgi-api\n[uwsgi:x]\n[uwsgi]\nwsgi-file = /usr/bin/glance-wsgi-api\nhttp = :80\n";
+        let (_, findings) = rewrite(text);
+        // The module load and the two transitional files.
+        assert_eq!(findings.len(), 3);
+        assert!(
+            findings
+                .iter()
+                .all(|finding| finding.action == crate::dialect::Action::Ok)
+        );
+        let text = "[uwsgi]\nwsgi-file = /usr/bin/glance-wsgi-api\n[uwsgi:x]\nhttp = :80\n[uwsgi]\nhttp = :81\n";
+        let (_, findings) = rewrite(text);
+        assert!(findings[0].warning.is_some());
+        // Names outside any setting, and in a comment, are no loads.
+        let (_, findings) = rewrite("x glance-wsgi-api ; glance-wsgi-api\n# glance-wsgi-api\n");
+        assert!(findings.is_empty());
     }
 
     #[test]

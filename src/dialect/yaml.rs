@@ -93,6 +93,7 @@ impl Dialect for Yaml {
 
     fn scan(&self, path: &str, text: &str, map: &ScriptMap, context: &Context) -> Vec<Finding> {
         let document = Document::read(text);
+        let before = Before::new(text);
         let mut findings = Vec::new();
         let history = path.starts_with("releasenotes/") || path.contains("/releasenotes/");
         let pinned = pinned_release(path);
@@ -124,20 +125,23 @@ impl Dialect for Yaml {
                 continue;
             }
             if inside(&document.comments, &mention.range) {
-                let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
-                let before = &text[line_start..at];
                 // Only a commented-out setting that loads the script, or a path to it, is
                 // config; a name in prose or a commented-out service toggle is not.
-                let directive_key = ["wsgi_file", "wsgi_name", "wsgi_path", "wsgi-file"]
-                    .iter()
-                    .any(|key| before.contains(key))
-                    || before.contains("WSGIScriptAlias");
+                let directive_key = [
+                    "wsgi_file",
+                    "wsgi_name",
+                    "wsgi_path",
+                    "wsgi-file",
+                    "WSGIScriptAlias",
+                ]
+                .iter()
+                .any(|key| before.holds(at, key));
                 if !directive_key && !crate::dialect::looks_installed(text, mention.range.clone()) {
                     continue;
                 }
                 let setting = if ["wsgi_file", "wsgi_name", "wsgi_path"]
                     .iter()
-                    .any(|key| before.contains(key))
+                    .any(|key| before.holds(at, key))
                 {
                     format!("wsgi: \"{app}\"")
                 } else {
@@ -176,15 +180,14 @@ impl Dialect for Yaml {
                     script,
                     format!(
                         "a block scalar (embedded config text) mentions `{script}`; {}",
-                        hint(text, at, script, map)
+                        hint(&before, at, script, map)
                     ),
                 ));
                 continue;
             }
             if document
-                .entries
-                .iter()
-                .any(|entry| entry.key == mention.range)
+                .entry_at(at)
+                .is_some_and(|entry| entry.key == mention.range)
             {
                 findings.push(Finding::ok(
                     at,
@@ -193,7 +196,7 @@ impl Dialect for Yaml {
                 ));
                 continue;
             }
-            let entry = document.entries.iter().find(|entry| {
+            let entry = document.entry_at(at).filter(|entry| {
                 entry
                     .value
                     .as_ref()
@@ -212,12 +215,12 @@ impl Dialect for Yaml {
                     script,
                     format!(
                         "mentions `{script}` outside a `wsgi-file` setting; {}",
-                        hint(text, at, script, map)
+                        hint(&before, at, script, map)
                     ),
                 ));
                 continue;
             };
-            findings.push(self.setting(text, &document, entry, &mention.range, script, map));
+            findings.push(self.setting(&before, &document, entry, &mention.range, script, map));
         }
         if !history && pinned.is_none() {
             findings.extend(role_reads(path, text, &document, context));
@@ -265,13 +268,14 @@ impl Yaml {
     /// The finding for a mention inside the value of `entry`.
     fn setting(
         &self,
-        text: &str,
+        before: &Before<'_>,
         document: &Document,
         entry: &Entry,
         mention: &Range<usize>,
         script: &str,
         map: &ScriptMap,
     ) -> Finding {
+        let text = before.text;
         let at = mention.start;
         let app = map.app_spec(script).unwrap_or_default();
         let key = &text[entry.key.clone()];
@@ -344,7 +348,7 @@ impl Yaml {
                     script,
                     format!(
                         "`{key}` mentions `{script}`, not a uWSGI `wsgi-file` setting; {}",
-                        hint(text, at, script, map)
+                        hint(before, at, script, map)
                     ),
                 );
             }
@@ -500,26 +504,22 @@ fn attribute_read(line: &str, attribute: &str) -> Option<AttributeRead> {
 }
 
 /// What to write instead of a mention outside a `wsgi-file` setting, from the text before it.
-fn hint(text: &str, at: usize, script: &str, map: &ScriptMap) -> String {
+fn hint(before: &Before<'_>, at: usize, script: &str, map: &ScriptMap) -> String {
     let app = map.app_spec(script).unwrap_or_default();
     let module = map.module(script).unwrap_or_default();
-    let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
-    let before = &text[line_start..at];
-    let previous = text[..line_start.saturating_sub(1)]
-        .lines()
-        .next_back()
-        .unwrap_or_default()
+    let previous = before
+        .previous_line(at)
         .trim_end_matches(['"', '\'', ',', ' ', '\r']);
-    if before.contains("--wsgi-file") || previous.ends_with("--wsgi-file") {
+    if before.holds(at, "--wsgi-file") || previous.ends_with("--wsgi-file") {
         format!(
             "the uWSGI command line loads the script: replace `--wsgi-file <path>` with `--module {app}`"
         )
-    } else if before.contains("WSGIScript") {
+    } else if before.holds(at, "WSGIScript") {
         format!(
             "mod_wsgi needs a file: point it at a file containing `from {module} import application`, \
              or serve the application with uWSGI (`module = {app}`)"
         )
-    } else if before.contains("wsgi-file") {
+    } else if before.holds(at, "wsgi-file") {
         format!("replace `wsgi-file = <path>` with `module = {app}`")
     } else {
         format!(
@@ -584,8 +584,69 @@ fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
 }
 
+/// Whether one of `ranges` (in text order, not overlapping: one per line) holds `inner`, by a
+/// binary search, so that many mentions among many comments stay linear.
 fn inside(ranges: &[Range<usize>], inner: &Range<usize>) -> bool {
-    ranges.iter().any(|range| contains(range, inner))
+    let candidates = ranges.partition_point(|range| range.start <= inner.start);
+    candidates
+        .checked_sub(1)
+        .is_some_and(|last| contains(&ranges[last], inner))
+}
+
+/// The words `hint` and the comment check look for before a mention on its line.
+const BEFORE_WORDS: [&str; 6] = [
+    "--wsgi-file",
+    "WSGIScript",
+    "wsgi-file",
+    "wsgi_file",
+    "wsgi_name",
+    "wsgi_path",
+];
+
+/// What the text before a mention holds, answered without rereading the line for every mention
+/// (a long line with many mentions would make that quadratic).
+struct Before<'t> {
+    text: &'t str,
+    index: text::LineIndex,
+    words: Vec<text::Occurrences>,
+}
+
+impl<'t> Before<'t> {
+    fn new(text: &'t str) -> Before<'t> {
+        Before {
+            text,
+            index: text::LineIndex::new(text),
+            words: BEFORE_WORDS
+                .iter()
+                .map(|word| text::Occurrences::new(text, word))
+                .collect(),
+        }
+    }
+
+    /// Whether `word` (one of [`BEFORE_WORDS`]) occurs between the start of the line holding
+    /// `at` and `at`.
+    fn holds(&self, at: usize, word: &str) -> bool {
+        let line_start = self.index.line_start(at);
+        BEFORE_WORDS
+            .iter()
+            .position(|known| *known == word)
+            .is_some_and(|known| self.words[known].within(line_start..at))
+    }
+
+    /// The line before the one holding `at` (the one before that when it is empty, as
+    /// `str::lines` reads the text up to there), or "" on the first line.
+    fn previous_line(&self, at: usize) -> &'t str {
+        let line = self.index.line_of(at);
+        let line_start = self.index.line_start(at);
+        let from = self
+            .index
+            .start_of(line.saturating_sub(2))
+            .unwrap_or_default();
+        self.text[from..line_start.saturating_sub(1).max(from)]
+            .lines()
+            .next_back()
+            .unwrap_or_default()
+    }
 }
 
 /// A scalar value on a `key: value` line.
@@ -611,6 +672,11 @@ struct Entry {
 /// What a line-based reading of a YAML file tells about its bytes.
 struct Document {
     entries: Vec<Entry>,
+    /// The first `module`/`wsgi` entry of each mapping for each value it sets, by (mapping,
+    /// value): the index of the entry.
+    modules: std::collections::HashMap<(usize, String), usize>,
+    /// The mappings that serve HTTP themselves (an `http`, `http-socket` or `https` key).
+    http_mappings: std::collections::HashSet<usize>,
     /// `# ...` comments (whole lines or trailing), and Jinja `{# ... #}` lines.
     comments: Vec<Range<usize>>,
     /// The lines of block scalars (`key: |`).
@@ -631,6 +697,8 @@ impl Document {
     fn read(text: &str) -> Document {
         let mut document = Document {
             entries: Vec::new(),
+            modules: std::collections::HashMap::new(),
+            http_mappings: std::collections::HashSet::new(),
             comments: Vec::new(),
             blocks: Vec::new(),
         };
@@ -727,7 +795,26 @@ impl Document {
                 parent,
             });
         }
+        for (index, entry) in document.entries.iter().enumerate() {
+            let key = &text[entry.key.clone()];
+            if HTTP_KEYS.contains(&key) {
+                document.http_mappings.insert(entry.mapping);
+            }
+            if let Some(value) = entry.value.as_ref().filter(|_| MODULE_KEYS.contains(&key)) {
+                document
+                    .modules
+                    .entry((entry.mapping, text[value.inner.clone()].to_owned()))
+                    .or_insert(index);
+            }
+        }
         document
+    }
+
+    /// The last entry whose key starts at or before `at`: the one on the line of `at`, when
+    /// that line has one, found by a binary search (entries are one per line, in order).
+    fn entry_at(&self, at: usize) -> Option<&Entry> {
+        let candidates = self.entries.partition_point(|entry| entry.key.start <= at);
+        candidates.checked_sub(1).map(|last| &self.entries[last])
     }
 }
 
