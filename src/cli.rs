@@ -2,8 +2,8 @@
 //! command asks for, and mapping the outcome to an exit code.
 //!
 //! Exit codes: `scan` 0, or 2 on a usage or input error; `apply` 0 when done, 2 on any error
-//! (nothing is written then); `check` 0 when nothing is left to migrate, 1 when something is,
-//! 2 on an error.
+//! (nothing is written then), 3 when written but not committed, 128 + N when stopped by signal
+//! N; `check` 0 when nothing is left to migrate, 1 when something is, 2 on an error.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal as _, Write as _};
@@ -79,9 +79,18 @@ pub enum Command {
         /// With `--serve uwsgi`, start uWSGI from this ini file (a rewritten config).
         #[arg(long, value_name = "INI", requires = "serve")]
         config: Option<PathBuf>,
-        /// The path of the GET request.
-        #[arg(long = "path", default_value = "/")]
-        request_path: String,
+        /// With `--serve`, the path of the GET request [default: /].
+        #[arg(long = "path", value_name = "PATH", requires = "serve")]
+        request_path: Option<String>,
+        /// The time limit of each step: an import [default: 120], a server's answer [default: 30].
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: Option<u64>,
+    },
+    /// Undo an `apply` that was interrupted (killed, crashed, power cut), from its journal.
+    Recover {
+        /// Repositories or directories an `apply` was writing.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
     },
     /// Print the script-to-module map the other commands use, as TOML for --map or as JSON.
     Map {
@@ -94,6 +103,9 @@ pub enum Command {
         #[arg(long)]
         no_registry: bool,
     },
+    /// Migrate many repositories in one run: one map, one branch and commit per repository,
+    /// optionally pushed for review.
+    Fleet(crate::fleet::FleetArgs),
 }
 
 #[derive(Debug, Args)]
@@ -189,7 +201,14 @@ pub fn main() -> ExitCode {
         Err(error) => {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "wsgi-migrate: error: {error:#}");
-            ExitCode::from(2)
+            // Stopped by a signal: 128 + its number; written but not committed: 3.
+            if let Some(interrupted) = error.downcast_ref::<crate::apply::Interrupted>() {
+                ExitCode::from(interrupted.exit_code())
+            } else if error.downcast_ref::<commit::NotCommitted>().is_some() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }
@@ -294,10 +313,52 @@ fn plan_all(common: &Common, release_notes: plan::ReleaseNotes) -> anyhow::Resul
         .collect())
 }
 
+/// Undo any interrupted `apply` on `roots` before reading them, saying so on stderr.
+fn recover(roots: &[PathBuf], locked: bool) -> anyhow::Result<usize> {
+    let messages = crate::journal::recover_roots(roots, locked)?;
+    let mut stderr = std::io::stderr().lock();
+    for message in &messages {
+        let _ = writeln!(stderr, "wsgi-migrate: recovered: {message}");
+    }
+    Ok(messages.len())
+}
+
 fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
     let mut out = String::new();
     let mut err = String::new();
+    // Any command first undoes an interrupted `apply` it finds (`apply` does it under its lock).
+    match &cli.command {
+        Command::Scan { common, .. } | Command::Map { common, .. } => {
+            recover(&common.paths, false)?;
+        }
+        Command::Check { common } => {
+            let roots = if common.paths.iter().any(|path| path.is_file()) {
+                vec![PathBuf::from(".")]
+            } else {
+                common.paths.clone()
+            };
+            recover(&roots, false)?;
+        }
+        Command::Verify { project, .. } => {
+            recover(std::slice::from_ref(project), false)?;
+        }
+        Command::Apply { common, apply } if apply.dry_run => {
+            recover(&common.paths, false)?;
+        }
+        // Repositories a `--repos` file lists are not recovered here: one left half-written is
+        // reported dirty and skipped.
+        Command::Fleet(args) => {
+            recover(&args.repos, false)?;
+        }
+        Command::Apply { .. } | Command::Recover { .. } => {}
+    }
     let code = match &cli.command {
+        Command::Recover { paths } => {
+            if recover(paths, false)? == 0 {
+                err.push_str("wsgi-migrate: nothing to recover\n");
+            }
+            0
+        }
         Command::Scan { common, format } => {
             let planned = plan_all(common, plan::ReleaseNotes::Combined)?;
             match format {
@@ -350,18 +411,11 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             let _locks = if apply.dry_run {
                 Vec::new()
             } else {
-                // Always in one order, so that two runs over the same roots cannot deadlock.
-                let mut roots: Vec<PathBuf> = common
-                    .paths
-                    .iter()
-                    .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
-                    .collect();
-                roots.sort();
-                roots.dedup();
-                roots
-                    .iter()
-                    .map(|root| workspace::lock(root))
-                    .collect::<anyhow::Result<Vec<_>>>()?
+                // The repository (or tree) of each root, and shared above it: nested roots
+                // given to two runs are serialised too.
+                let locks = workspace::lock_trees(&common.paths)?;
+                recover(&common.paths, true)?;
+                locks
             };
             let planned = plan_all(common, notes)?;
             let mut report = String::new();
@@ -380,12 +434,14 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             serve,
             config,
             request_path,
+            timeout,
         } => verify_command(
             project,
             python,
             *serve,
             config.as_deref(),
-            request_path,
+            request_path.as_deref().unwrap_or("/"),
+            timeout.map(std::time::Duration::from_secs),
             &mut out,
         )?,
         Command::Check { common } => {
@@ -450,6 +506,7 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             }
             if failed { 2 } else { 0 }
         }
+        Command::Fleet(args) => crate::fleet::run(args, style, &mut out)?,
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.
@@ -579,15 +636,20 @@ fn apply_command(
         .collect();
     let outcome = match commit::apply_and_commit(&targets, &request)? {
         Ok(outcome) => outcome,
-        Err(dirty) => {
-            report.push_str("wsgi-migrate: error: the git work tree has uncommitted changes, and `apply` could overwrite or mix them into its own:\n");
-            for file in &dirty.files {
-                report.push_str(&format!("  {file}\n"));
-            }
-            report.push_str("commit or stash them first, or pass --allow-dirty to write anyway\n");
-            return Ok(2);
-        }
+        // An error, so that it goes to stderr alone (the diff is not printed).
+        Err(dirty) => anyhow::bail!(
+            "the git work tree has uncommitted changes, and `apply` could overwrite or mix them into its own:\n{}\ncommit or stash them first, or pass --allow-dirty to write anyway",
+            dirty
+                .files
+                .iter()
+                .map(|file| format!("  {file}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
     };
+    for note in &outcome.notes {
+        report.push_str(&format!("wsgi-migrate: note: {note}\n"));
+    }
     report.push_str(&summary);
     for (id, branch, subject) in &outcome.commits {
         report.push_str(&format!(
@@ -616,8 +678,14 @@ fn verify_command(
     serve: Option<ServeWith>,
     config: Option<&std::path::Path>,
     request_path: &str,
+    timeout: Option<std::time::Duration>,
     out: &mut String,
 ) -> anyhow::Result<u8> {
+    if config.is_some() && serve != Some(ServeWith::Uwsgi) {
+        anyhow::bail!(
+            "`--config` starts uWSGI from an ini file and has no effect without `--serve uwsgi`"
+        );
+    }
     // Servers start in the project directory and must not resolve a relative path from there.
     let project = &std::path::absolute(project)
         .with_context(|| format!("cannot resolve `{}`", project.display()))?;
@@ -652,9 +720,7 @@ fn verify_command(
         ServeWith::Gunicorn => verify::Server::Gunicorn,
         ServeWith::Uwsgi => verify::Server::Uwsgi,
     });
-    let mut failures = 0;
-    let mut report = |check: verify::Check, out: &mut String| {
-        failures += usize::from(!check.ok);
+    let report = |check: verify::Check, out: &mut String| {
         out.push_str(&format!(
             "{} {}: {}\n",
             if check.ok { "ok  " } else { "FAIL" },
@@ -685,6 +751,7 @@ fn verify_command(
         }
         None => None,
     };
+    let (mut passed, mut failed) = (0, 0);
     for exposed in &modules {
         let request = verify::Request {
             python: python.clone(),
@@ -692,18 +759,23 @@ fn verify_command(
             server,
             config: config.clone(),
             path: request_path.to_owned(),
+            timeout,
         };
         if verify::interrupted() {
             out.push_str("wsgi-migrate: interrupted; the remaining modules were not checked\n");
-            failures += 1;
             break;
         }
-        let imported = report(verify::import_check(&request, &exposed.module)?, out);
+        let mut ok = report(verify::import_check(&request, &exposed.module)?, out);
         let serves_this = config_module
             .as_deref()
             .is_none_or(|module| module == exposed.module);
-        if server.is_some() && imported && serves_this {
-            report(verify::serve_check(&request, &exposed.module)?, out);
+        if server.is_some() && ok && serves_this {
+            ok = report(verify::serve_check(&request, &exposed.module)?, out);
+        }
+        if ok {
+            passed += 1;
+        } else {
+            failed += 1;
         }
     }
     if let Some(module) =
@@ -711,12 +783,18 @@ fn verify_command(
     {
         anyhow::bail!("the config serves `{module}`, which the project does not expose");
     }
+    // Every module is counted once: passed, failed, or not checked after an interruption.
+    let unchecked = modules.len() - passed - failed;
     out.push_str(&format!(
-        "wsgi-migrate: {} verified, {} failed\n",
+        "wsgi-migrate: {}: {passed} passed, {failed} failed{}\n",
         render::count(modules.len(), "module"),
-        failures
+        if unchecked > 0 {
+            format!(", {unchecked} not checked")
+        } else {
+            String::new()
+        }
     ));
-    Ok(u8::from(failures > 0))
+    Ok(u8::from(failed + unchecked > 0))
 }
 
 /// `file` relative to the current directory, `/`-separated, as the plan names files.

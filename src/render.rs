@@ -225,12 +225,30 @@ pub fn diff(plan: &Plan, paths: Paths<'_>) -> String {
     out
 }
 
+/// The hunks of a unified diff over lines as git splits them, at `\n` only: a lone `\r` (a
+/// line break for Python's configparser) stays inside its line, so `git apply` accepts the diff.
 fn hunks(before: &str, after: &str, old: &str, new: &str) -> String {
-    TextDiff::from_lines(before, after)
-        .unified_diff()
-        .context_radius(3)
-        .header(old, new)
-        .to_string()
+    let old_lines: Vec<&str> = before.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = after.split_inclusive('\n').collect();
+    let diff = TextDiff::configure().diff_slices(&old_lines, &new_lines);
+    let mut out = String::new();
+    for ops in diff.grouped_ops(3) {
+        if out.is_empty() {
+            let _ = writeln!(out, "--- {old}\n+++ {new}");
+        }
+        let _ = writeln!(out, "{}", similar::udiff::UnifiedHunkHeader::new(&ops));
+        for op in &ops {
+            for change in diff.iter_changes(op) {
+                let line = change.value();
+                out.push_str(&change.tag().to_string());
+                out.push_str(line);
+                if !line.ends_with('\n') {
+                    out.push_str("\n\\ No newline at end of file\n");
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Colour a diff's added and removed lines for a terminal.

@@ -51,6 +51,18 @@ pub fn bom_len(text: &str) -> usize {
 /// Iterate over the physical lines of `text`. A BOM stays part of the first line's content;
 /// callers that care start from [`Line::start_after_bom`].
 pub fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    split(text, false)
+}
+
+/// Iterate over the lines of `text` as Python's universal newlines see them (what
+/// `configparser`, and so PBR and setuptools, read `setup.cfg` with): `\r\n`, `\n` and a lone
+/// `\r` each end a line. Only the INI reader uses this; every other dialect's tools (and git)
+/// end lines at `\n` alone, so [`lines`] keeps a lone `\r` inside its line.
+pub fn universal_lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    split(text, true)
+}
+
+fn split(text: &str, lone_cr: bool) -> impl Iterator<Item = Line<'_>> {
     let mut start = 0;
     let mut number = 0;
     std::iter::from_fn(move || {
@@ -59,7 +71,19 @@ pub fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
         }
         number += 1;
         let rest = &text[start..];
-        let (content_len, ending_len) = match rest.find('\n') {
+        let end = if lone_cr {
+            memchr::memchr2(b'\n', b'\r', rest.as_bytes())
+        } else {
+            memchr::memchr(b'\n', rest.as_bytes())
+        };
+        let (content_len, ending_len) = match end {
+            Some(at) if rest.as_bytes()[at] == b'\r' => {
+                if rest.as_bytes().get(at + 1) == Some(&b'\n') {
+                    (at, 2)
+                } else {
+                    (at, 1)
+                }
+            }
             Some(newline) if newline > 0 && rest.as_bytes()[newline - 1] == b'\r' => {
                 (newline - 1, 2)
             }
@@ -123,6 +147,20 @@ mod tests {
         assert_eq!(all[2].ending(text), "");
         let rebuilt: String = all.iter().map(|line| &text[line.range()]).collect();
         assert_eq!(rebuilt, text);
+    }
+
+    #[test]
+    fn universal_lines_end_at_a_lone_cr() {
+        let text = "a\rb\r\nc\nd\r";
+        let all: Vec<_> = universal_lines(text).collect();
+        let contents: Vec<_> = all.iter().map(|line| line.content).collect();
+        assert_eq!(contents, ["a", "b", "c", "d"]);
+        let endings: Vec<_> = all.iter().map(|line| line.ending(text)).collect();
+        assert_eq!(endings, ["\r", "\r\n", "\n", "\r"]);
+        assert_eq!(all[3].number, 4);
+        // The git view keeps the lone `\r` inside the line.
+        let git: Vec<_> = lines(text).map(|line| line.content).collect();
+        assert_eq!(git, ["a\rb", "c", "d\r"]);
     }
 
     #[test]

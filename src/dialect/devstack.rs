@@ -18,6 +18,7 @@
 
 use std::ops::Range;
 
+use crate::code::Code;
 use crate::dialect::apache;
 use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
@@ -84,6 +85,20 @@ impl Dialect for Devstack {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, context: &Context) -> Vec<Finding> {
         let mut findings = Vec::new();
+        // A helper that also sets `module` has its module branch: a templated `wsgi-file` there
+        // is the fallback for a script path, kept on purpose (DevStack's `lib/apache`).
+        let module_branch =
+            text::lines(text).any(|line| {
+                calls(line.content).iter().any(|call| {
+                    call.function == "iniset"
+                        && call.args.get(1).is_some_and(|arg| {
+                            shell::unquote(&line.content[arg.clone()]) == "uwsgi"
+                        })
+                        && call.args.get(2).is_some_and(|arg| {
+                            shell::unquote(&line.content[arg.clone()]) == "module"
+                        })
+                })
+            });
         for line in text::lines(text) {
             let content = line.content;
             let at = |offset: usize| line.start + offset;
@@ -96,7 +111,7 @@ impl Dialect for Devstack {
                     let directive = Directive {
                         commented: true,
                         ..Directive::new(
-                            "the WSGI variable",
+                            assignment.name,
                             at(value.start)..at(value.end),
                             Loads::File,
                         )
@@ -119,7 +134,7 @@ impl Dialect for Devstack {
                             form: Default::default(),
                         }),
                         ..Directive::new(
-                            "the WSGI variable",
+                            assignment.name,
                             at(value.start)..at(value.end),
                             Loads::File,
                         )
@@ -129,15 +144,11 @@ impl Dialect for Devstack {
                         findings.push(finding);
                     }
                 }
-                for sed in seds(content) {
+                for (placeholder, sed) in seds(content) {
                     handled.push(sed.clone());
                     let directive = Directive {
                         advice: Some(apache::mod_wsgi_advice),
-                        ..Directive::new(
-                            "the WSGIScriptAlias template",
-                            at(sed.start)..at(sed.end),
-                            Loads::File,
-                        )
+                        ..Directive::new(placeholder, at(sed.start)..at(sed.end), Loads::File)
                     };
                     findings.extend(directive::decide(&directive, text, map));
                 }
@@ -154,7 +165,9 @@ impl Dialect for Devstack {
                     findings.extend(directive::decide(&directive, text, map));
                 }
                 for call in calls(content) {
-                    if let Some(finding) = self.call(content, &call, map, context, &mut handled) {
+                    if let Some(finding) = self.call(content, &call, map, context, &mut handled)
+                        && !(module_branch && finding.code == Code::TemplatedLoad)
+                    {
                         findings.push(Finding {
                             offset: at(finding.offset),
                             edits: shift(finding.edits, line.start),
@@ -391,7 +404,7 @@ fn unquoted(text: &str, range: Range<usize>) -> Range<usize> {
 
 /// The values of `sed` substitutions that fill a WSGI placeholder of an Apache template:
 /// `s|%PUBLICWSGI%|$KEYSTONE_BIN_DIR/keystone-wsgi-public|g`.
-fn seds(line: &str) -> Vec<Range<usize>> {
+fn seds(line: &str) -> Vec<(&str, Range<usize>)> {
     let mut found = Vec::new();
     let bytes = line.as_bytes();
     let mut from = 0;
@@ -421,7 +434,7 @@ fn seds(line: &str) -> Vec<Range<usize>> {
         let Some(value_len) = line[value_start..].find(delimiter as char) else {
             continue;
         };
-        found.push(value_start..value_start + value_len);
+        found.push((pattern, value_start..value_start + value_len));
         from = value_start + value_len;
     }
     found

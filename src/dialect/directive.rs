@@ -76,11 +76,11 @@ pub struct Directive {
     /// Why this directive is pinned to a release that ships no module, if it is.
     pub pinned: Option<String>,
     /// How to name the directive in messages (`wsgi-file`, `WSGIScriptAlias`).
-    pub name: &'static str,
+    pub name: String,
 }
 
 impl Directive {
-    pub fn new(name: &'static str, value: Range<usize>, loads: Loads) -> Directive {
+    pub fn new(name: impl Into<String>, value: Range<usize>, loads: Loads) -> Directive {
         Directive {
             value,
             loads,
@@ -90,7 +90,7 @@ impl Directive {
             sibling_modules: Vec::new(),
             http_mode: false,
             pinned: None,
-            name,
+            name: name.into(),
         }
     }
 }
@@ -121,13 +121,11 @@ pub fn classify<'m>(value: &str, loads: Loads, map: &'m ScriptMap) -> Loaded<'m>
         return Loaded::Nothing;
     }
     if loads == Loads::Module {
-        return if is_templated(value) {
-            Loaded::Templated
-        } else {
-            Loaded::Module(value.to_owned())
-        };
+        // A templated module is the module branch of a template: what the migration writes.
+        return Loaded::Module(value.to_owned());
     }
-    let value = lookup_argument(value).unwrap_or(value);
+    let looked_up = lookup_argument(value);
+    let value = looked_up.unwrap_or(value);
     // A word that names two scripts, or holds spaces or a list, is no path to one file.
     if map.mentions(value).len() > 1
         || without_templates(value).contains([' ', '\t', ',', '\'', '"', ';', '|'])
@@ -153,6 +151,10 @@ pub fn classify<'m>(value: &str, loads: Loads, map: &'m ScriptMap) -> Loaded<'m>
     }
     if python::script_name_problem(name).is_some() || name.contains('.') || SERVERS.contains(&name)
     {
+        return Loaded::Nothing;
+    }
+    // A bare word (`True`, a service name) is no path to a generated script.
+    if looked_up.is_none() && !value.contains('/') {
         return Loaded::Nothing;
     }
     match registry::lookup(name) {
@@ -256,6 +258,80 @@ fn placeholder(value: &str) -> bool {
         && value.matches('%').count() >= 2
 }
 
+/// The directives written out in a line of prose or of a file in no known syntax (docs, a
+/// Sphinx include, a README): `WSGIScriptAlias URL FILE`, `wsgi-file = FILE`, `wsgi-file: FILE`,
+/// `--wsgi-file FILE`, `UWSGI_WSGI_FILE=FILE`. Each comes with its name and the span of the
+/// file, quotes and backticks excluded; offsets are relative to `line`.
+pub fn in_prose(line: &str) -> Vec<(&'static str, Range<usize>)> {
+    let mut found = Vec::new();
+    let lower = line.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("wsgiscriptalias").map(|at| from + at) {
+        from = at + "wsgiscriptalias".len();
+        let name = if lower[from..].starts_with("match") {
+            from += "match".len();
+            "WSGIScriptAliasMatch"
+        } else {
+            "WSGIScriptAlias"
+        };
+        let words = prose_words(line, from);
+        if let Some(file) = words.get(1) {
+            found.push((name, file.clone()));
+        }
+    }
+    for key in ["wsgi-file", "wsgi_file", "UWSGI_WSGI_FILE"] {
+        let mut from = 0;
+        while let Some(at) = line[from..].find(key).map(|at| from + at) {
+            from = at + key.len();
+            let before_ok = at == 0
+                || !line.as_bytes()[at - 1].is_ascii_alphanumeric()
+                    && line.as_bytes()[at - 1] != b'_';
+            let rest = &line[from..];
+            let separator = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            let after = &rest[separator..];
+            let value_from = if let Some(stripped) = after.strip_prefix(['=', ':']) {
+                from + separator + 1 + (stripped.len() - stripped.trim_start().len())
+            } else if separator > 0 && line[..at].ends_with("--") {
+                from + separator
+            } else {
+                continue;
+            };
+            if let (true, Some(word)) = (before_ok, prose_words(line, value_from).first()) {
+                let name = if key == "UWSGI_WSGI_FILE" {
+                    key
+                } else {
+                    "wsgi-file"
+                };
+                found.push((name, word.clone()));
+            }
+        }
+    }
+    found
+}
+
+/// The words of `line` from `from`, without the quotes or backticks around them.
+fn prose_words(line: &str, from: usize) -> Vec<Range<usize>> {
+    let mut words = Vec::new();
+    let bytes = line.as_bytes();
+    let mut at = from;
+    while at < bytes.len() {
+        while at < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b'`' | b'"' | b'\'' | b'\\') {
+            at += 1;
+        }
+        let start = at;
+        while at < bytes.len() && !matches!(bytes[at], b' ' | b'\t' | b'`' | b'"' | b'\'' | b'\\') {
+            at += 1;
+        }
+        if start < at {
+            words.push(start..at);
+        }
+        if words.len() == 3 {
+            break;
+        }
+    }
+    words
+}
+
 /// The finding a directive in `text` is, if any: the one decision every dialect uses.
 pub fn decide(directive: &Directive, text: &str, map: &ScriptMap) -> Option<Finding> {
     let at = directive.value.start;
@@ -291,7 +367,12 @@ pub fn decide(directive: &Directive, text: &str, map: &ScriptMap) -> Option<Find
             )
             .with_code(Code::UnknownScriptLoad),
         ),
-        Loaded::File(path) => Some(in_tree_file(directive, &path, map, at)),
+        Loaded::File(path) => in_tree_file(directive, &path, map, at),
+        // Beside a module branch, a templated file is the fallback the migration keeps; under
+        // mod_wsgi, which can only load a file, the value is judged where it is defined.
+        Loaded::Templated if !directive.sibling_modules.is_empty() || directive.rewrite.is_none() => {
+            None
+        }
         Loaded::Templated => {
             let instead = if directive.rewrite.is_some() {
                 "add a branch that loads the service's module (`PACKAGE.wsgi.SERVER:application`) \
@@ -372,7 +453,15 @@ fn known_script(directive: &Directive, script: &str, map: &ScriptMap, at: usize)
     finding
 }
 
-fn in_tree_file(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -> Finding {
+fn in_tree_file(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -> Option<Finding> {
+    // mod_wsgi can only load a file: a module's own `.py` file is what the migration gives it.
+    if directive.rewrite.is_none() && path.ends_with(".py") {
+        return None;
+    }
+    Some(in_tree_load(directive, path, map, at))
+}
+
+fn in_tree_load(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -> Finding {
     let name = last_component(path);
     let instead = map
         .file_module(path)
@@ -510,6 +599,24 @@ mod tests {
         assert_eq!(loaded("%WSGIAPP%"), Loaded::Templated);
         assert_eq!(loaded(""), Loaded::Nothing);
         assert_eq!(loaded("/etc/nova/"), Loaded::Nothing);
+    }
+
+    #[test]
+    fn directives_are_read_out_of_prose() {
+        assert!(in_prose("wsgi-file = \\ \\").is_empty());
+        let line = "Run ``uwsgi --wsgi-file /usr/bin/x-api --http :80`` or set `WSGIScriptAlias / \"/usr/bin/x-api\"`; wsgi-file = a; foo-wsgi-file b";
+        let found: Vec<(&str, &str)> = in_prose(line)
+            .into_iter()
+            .map(|(name, range)| (name, &line[range]))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("WSGIScriptAlias", "/usr/bin/x-api"),
+                ("wsgi-file", "/usr/bin/x-api"),
+                ("wsgi-file", "a;"),
+            ]
+        );
     }
 
     #[test]

@@ -73,10 +73,14 @@ impl Dialect for Dockerfile {
                 .trim_start_matches('\u{feff}')
                 .trim_start()
                 .starts_with('#');
-            findings.push(if commented {
-                command_line::comment_finding(&mention, map)
+            findings.extend(if commented {
+                command_line::comment_finding(text, &mention, map)
             } else {
-                command_line::other_finding(&mention, map, "outside an instruction this tool reads")
+                Some(command_line::other_finding(
+                    &mention,
+                    map,
+                    "outside an instruction this tool reads",
+                ))
             });
         }
         findings.sort_by_key(|finding| finding.offset);

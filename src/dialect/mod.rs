@@ -453,15 +453,29 @@ pub fn is_bare_mention(text: &str, range: Range<usize>) -> bool {
         && !(after.starts_with('-') && text[range.end..].starts_with([' ', '\t']))
 }
 
+/// Whether the mention at `range` ends a path into a directory scripts are installed in (a
+/// `bin`, `sbin` or `cgi-bin`, `$X_BIN_DIR`, `{{ x_bin }}`, a `$(which ...)`), rather than a
+/// log, data or config directory named after the service.
+pub fn looks_installed(text: &str, range: Range<usize>) -> bool {
+    let from = path_start(text, range.start);
+    let directory = &text[from..range.start];
+    (!directory.is_empty() && directory.to_ascii_lowercase().contains("bin"))
+        || ["$(which ", "$(type -p ", "$(command -v "]
+            .iter()
+            .any(|lookup| text[..range.start].ends_with(lookup))
+}
+
 /// The last component of a `/`-separated relative path, the way the plan names files.
 pub fn file_name(path: &str) -> &str {
     path.rsplit_once('/').map_or(path, |(_, name)| name)
 }
 
 /// Whether the token from `start` to the mention is a directory path leading to the script (or
-/// the bare script name), rather than some other word that happens to end with it.
+/// the bare script name), rather than some other word that happens to end with it: a URL's
+/// host is not a file.
 pub fn is_script_path(token: &str) -> bool {
-    token.is_empty() || token.ends_with('/')
+    // `http://nova-api:8774/` names a host, not a file.
+    token.is_empty() || (token.ends_with('/') && !token.ends_with("//"))
 }
 
 /// Whether `prefix` is the directory part of a path to the script: empty, or ending with `/`

@@ -84,12 +84,16 @@ impl Dialect for Systemd {
             });
             let finding = match setting {
                 _ if line_is_comment(text, mention.range.start) => {
-                    command_line::comment_finding(&mention, map)
+                    command_line::comment_finding(text, &mention, map)
                 }
-                Some(setting) => other_setting(text, setting, &mention, map),
-                None => command_line::other_finding(&mention, map, "outside a unit setting"),
+                Some(setting) => Some(other_setting(text, setting, &mention, map)),
+                None => Some(command_line::other_finding(
+                    &mention,
+                    map,
+                    "outside a unit setting",
+                )),
             };
-            findings.push(finding);
+            findings.extend(finding);
         }
         findings.sort_by_key(|finding| finding.offset);
         findings

@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn unknown_unmigrated_and_templated_loads_are_manual() {
-        let text = "[uwsgi]\nwsgi-file = /usr/local/bin/foo-api-wsgi\n[uwsgi:m]\nwsgi-file = /usr/local/bin/monasca-api-wsgi\n[uwsgi:t]\nwsgi-file = {{ nova_bin }}/{{ item.wsgi_name }}\nmodule = foo.wsgi.api:application\n";
+        let text = "[uwsgi]\nwsgi-file = /usr/local/bin/foo-api-wsgi\n[uwsgi:m]\nwsgi-file = /usr/local/bin/monasca-api-wsgi\n[uwsgi:t]\nwsgi-file = {{ nova_bin }}/{{ item.wsgi_name }}\n[uwsgi:b]\nmodule = {{ module }}\nwsgi-file = {{ file }}\n";
         let (after, findings) = rewrite(text);
         assert_eq!(after, text);
         let codes: Vec<(Code, Action)> = findings.iter().map(|f| (f.code, f.action)).collect();
@@ -243,6 +243,7 @@ mod tests {
                 (Code::UnknownScriptLoad, Action::Manual),
                 (Code::UnmigratedScriptLoad, Action::Manual),
                 (Code::TemplatedLoad, Action::Manual),
+                // The module branch of a template, and its fallback beside it.
                 (Code::ModuleLoad, Action::Ok),
             ]
         );

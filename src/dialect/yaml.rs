@@ -29,6 +29,7 @@
 use std::ops::Range;
 
 use crate::code::Code;
+use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{
     Action, Context, Dialect, Finding, GLANCE_WARNING, ScriptMap, is_bare_mention, is_path_prefix,
 };
@@ -120,12 +121,21 @@ impl Dialect for Yaml {
                          loads the module first and falls back to the file), so it is never rewritten; delete \
                          the override when {release} is no longer deployed"
                     ),
-                ));
+                ).with_code(Code::ReleasePinned));
                 continue;
             }
             if inside(&document.comments, &mention.range) {
                 let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
                 let before = &text[line_start..at];
+                // Only a commented-out setting that loads the script, or a path to it, is
+                // config; a name in prose or a commented-out service toggle is not.
+                let directive_key = ["wsgi_file", "wsgi_name", "wsgi_path", "wsgi-file"]
+                    .iter()
+                    .any(|key| before.contains(key))
+                    || before.contains("WSGIScriptAlias");
+                if !directive_key && !crate::dialect::looks_installed(text, mention.range.clone()) {
+                    continue;
+                }
                 let setting = if ["wsgi_file", "wsgi_name", "wsgi_path"]
                     .iter()
                     .any(|key| before.contains(key))
@@ -134,17 +144,34 @@ impl Dialect for Yaml {
                 } else {
                     format!("module: {app}")
                 };
-                findings.push(Finding::manual(
-                    at,
-                    script,
-                    format!(
-                        "a comment mentions `{script}` (commented-out config is not rewritten); if it \
-                         shows a setting, write `{setting}` there"
-                    ),
-                ));
+                findings.push(
+                    Finding::manual(
+                        at,
+                        script,
+                        format!(
+                            "a comment mentions `{script}` (commented-out config is not rewritten); if \
+                             it shows a setting, write `{setting}` there"
+                        ),
+                    )
+                    .with_code(Code::CommentedLoad),
+                );
                 continue;
             }
             if inside(&document.blocks, &mention.range) {
+                // Embedded config text: names (process groups, hosts) are kept; a path to the
+                // script, or a directive's file, is reported.
+                let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
+                let line_end = text[at..].find('\n').map_or(text.len(), |end| at + end);
+                let in_directive =
+                    directive::in_prose(&text[line_start..line_end])
+                        .iter()
+                        .any(|(_, value)| {
+                            line_start + value.start <= at && at < line_start + value.end
+                        });
+                if !in_directive && !crate::dialect::looks_installed(text, mention.range.clone()) {
+                    findings.push(Finding::ok(at, script, bare_name_message(script)));
+                    continue;
+                }
                 findings.push(Finding::manual(
                     at,
                     script,
@@ -174,7 +201,10 @@ impl Dialect for Yaml {
                     .is_some_and(|value| contains(&value.inner, &mention.range))
             });
             let Some(entry) = entry else {
-                if is_bare_mention(text, mention.range.clone()) {
+                if is_bare_mention(text, mention.range.clone())
+                    || (crate::dialect::path_start(text, at) < at
+                        && !crate::dialect::looks_installed(text, mention.range.clone()))
+                {
                     findings.push(Finding::ok(at, script, bare_name_message(script)));
                     continue;
                 }
@@ -192,9 +222,52 @@ impl Dialect for Yaml {
         }
         if !history && pinned.is_none() {
             findings.extend(role_reads(path, text, &document, context));
+            findings.extend(unmapped_loads(text, &document, map));
         }
         findings
     }
+}
+
+/// The directives whose value names no script the map knows: a script nobody mapped, a
+/// never-migrated one, an in-tree file or a template (`wsgi_file: "/var/lib/kolla/venv/bin/x"`).
+fn unmapped_loads(text: &str, document: &Document, map: &ScriptMap) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for entry in &document.entries {
+        let Some(value) = &entry.value else { continue };
+        if !map.mentions(&text[value.inner.clone()]).is_empty() {
+            continue;
+        }
+        let key = &text[entry.key.clone()];
+        let under_uwsgi = entry
+            .parent
+            .as_deref()
+            .is_some_and(|parent| parent == "uwsgi" || parent.starts_with("uwsgi:"));
+        let (loads, new_key) = match key {
+            "wsgi-file" => (Loads::File, "module"),
+            "file" if under_uwsgi => (Loads::File, "module"),
+            "wsgi_file" => (Loads::File, "wsgi"),
+            _ => continue,
+        };
+        let sibling_modules = document
+            .entries
+            .iter()
+            .filter(|other| other.mapping == entry.mapping)
+            .filter(|other| MODULE_KEYS.contains(&&text[other.key.clone()]))
+            .filter_map(|other| other.value.as_ref())
+            .map(|value| text[value.inner.clone()].to_owned())
+            .collect();
+        let directive = Directive {
+            rewrite: Some(Rewrite {
+                key: Some((entry.key.clone(), new_key)),
+                value: value.inner.clone(),
+                form: Default::default(),
+            }),
+            sibling_modules,
+            ..Directive::new(key, value.inner.clone(), loads)
+        };
+        findings.extend(directive::decide(&directive, text, map));
+    }
+    findings
 }
 
 /// The message for a name that is not a path: a service, container, group or process named after
@@ -270,6 +343,17 @@ impl Yaml {
                 || key.ends_with("_image") =>
             {
                 return Finding::ok(at, script, bare_name_message(script));
+            }
+            _ if crate::dialect::path_start(text, mention.start) < mention.start
+                && !crate::dialect::looks_installed(text, mention.clone()) =>
+            {
+                return Finding::ok(
+                    at,
+                    script,
+                    format!(
+                        "`{key}` names `{script}` in a path that is no installed script (a log or data directory)"
+                    ),
+                );
             }
             _ => {
                 return Finding::manual(
@@ -472,6 +556,18 @@ fn pinned_release(path: &str) -> Option<&str> {
     let mut components = path.split('/');
     components.find(|component| *component == "values_overrides")?;
     components.find_map(|component| {
+        // `2024.2-ubuntu_jammy.yaml`, or with a prefix: `loci-2025.1-ubuntu_noble.yaml`.
+        let component = component
+            .match_indices("20")
+            .map(|(at, _)| &component[at..])
+            .find(|rest| {
+                let bytes = rest.as_bytes();
+                bytes.len() >= 6
+                    && bytes[2].is_ascii_digit()
+                    && bytes[3].is_ascii_digit()
+                    && bytes[4] == b'.'
+                    && bytes[5].is_ascii_digit()
+            })?;
         let bytes = component.as_bytes();
         let release = bytes.len() >= 6
             && bytes[..2] == *b"20"
@@ -845,6 +941,22 @@ mod tests {
     }
 
     #[test]
+    fn unmapped_loads_are_manual() {
+        let text = "monasca:\n  wsgi_file: \"/var/lib/kolla/venv/bin/monasca-api-wsgi\"\nlogs:\n  - /var/log/containers/httpd/nova-api-wsgi:/var/log/httpd\n# placement-api: false\n";
+        let (after, findings) = scan("ansible/roles/monasca/defaults/main.yml", text);
+        assert_eq!(after, text);
+        let codes: Vec<(Code, Action)> = findings.iter().map(|f| (f.code, f.action)).collect();
+        // The log directory is named after the service and the toggle is commented out: the
+        // only manual finding is the load.
+        let manual: Vec<Code> = codes
+            .iter()
+            .filter(|(_, action)| *action == Action::Manual)
+            .map(|(code, _)| *code)
+            .collect();
+        assert_eq!(manual, vec![Code::UnmigratedScriptLoad], "{codes:?}");
+    }
+
+    #[test]
     fn file_only_under_uwsgi() {
         let text = "app:\n  file: /usr/bin/nova-api-wsgi\nuwsgi:\n  socket: /run/x\n  file: /usr/bin/nova-api-wsgi\n";
         let (after, findings) = scan("x.yml", text);
@@ -865,6 +977,7 @@ mod tests {
     #[test]
     fn comments_blocks_and_other_keys_are_manual() {
         let text = "uwsgi:\n  # wsgi-file: /usr/bin/nova-api-wsgi\n  procname: nova-api-wsgi\n  exec-pre-app: nova-api-wsgi --x\n  wsgi-file: /usr/bin/nova-api-wsgi --x\nconf:\n  vhost: |\n    WSGIScriptAlias / /usr/bin/keystone-wsgi-public\n    wsgi-file = /usr/bin/nova-api-wsgi\ncommand:\n  - uwsgi\n  - --wsgi-file\n  - /usr/bin/nova-api-wsgi\nx: 1 # nova-api-wsgi\n";
+        // The trailing comment is prose: no finding.
         let (after, findings) = scan("x.yaml", text);
         assert_eq!(after, text);
         assert_eq!(
@@ -872,7 +985,6 @@ mod tests {
             vec![
                 Action::Manual,
                 Action::Ok,
-                Action::Manual,
                 Action::Manual,
                 Action::Manual,
                 Action::Manual,
@@ -888,7 +1000,6 @@ mod tests {
         assert!(messages[4].contains("mod_wsgi"));
         assert!(messages[5].contains("`module = nova.wsgi.osapi_compute:application`"));
         assert!(messages[6].contains("--module nova.wsgi.osapi_compute:application"));
-        assert!(messages[7].contains("commented-out"));
     }
 
     #[test]
@@ -896,6 +1007,7 @@ mod tests {
         let text = "conf:\n  nova_api_uwsgi:\n    uwsgi:\n      wsgi-file: /var/lib/openstack/bin/nova-api-wsgi\n";
         for path in [
             "values_overrides/nova/2024.2-ubuntu_jammy.yaml",
+            "values_overrides/manila/loci-2025.1-ubuntu_noble.yaml",
             "values_overrides/2025.1/nova.yaml",
             "releasenotes/notes/x-123.yaml",
         ] {

@@ -287,6 +287,35 @@ mod tests {
     }
 
     #[test]
+    fn lone_cr_line_breaks_are_read_and_removed_whole() {
+        // An entry after a lone `\r` is an entry (configparser reads universal newlines), and
+        // the block goes whole: no second line is left behind to become a new option.
+        let text = "[entry_points]\rconsole_scripts =\r    a = a:main\rwsgi_scripts =\r    x = x.api:app\r    y = y.api:app\roslo.config.opts =\r    x = x.opts:list\r";
+        let (entries, diagnostics) = read("setup.cfg", text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let found: Vec<_> = entries
+            .iter()
+            .map(|entry| (entry.line, entry.script.as_str()))
+            .collect();
+        assert_eq!(found, [(5, "x"), (6, "y")]);
+        assert_eq!(
+            remove_all(text),
+            "[entry_points]\rconsole_scripts =\r    a = a:main\roslo.config.opts =\r    x = x.opts:list\r"
+        );
+        // Mixed with `\n`: the `\r`-separated second entry sits inside one git line.
+        let text = "[entry_points]\nwsgi_scripts =\n    x = x.api:app\r    y = y.api:app\n[other]\nk = v\n";
+        let (entries, _) = read("setup.cfg", text);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(remove_all(text), "[other]\nk = v\n");
+        // Removing one of two entries takes only that entry's line.
+        let scripts = BTreeSet::from(["y".to_owned()]);
+        assert_eq!(
+            apply_edits(text, &remove(text, &scripts)).unwrap(),
+            "[entry_points]\nwsgi_scripts =\n    x = x.api:app\r[other]\nk = v\n"
+        );
+    }
+
+    #[test]
     fn partial_removal_keeps_unmigrated_entries() {
         let text = "[entry_points]\nwsgi_scripts =\n    x = x.api:app\n    y = y.api:app\n";
         let scripts = BTreeSet::from(["x".to_owned()]);

@@ -45,6 +45,12 @@ pub trait Source: Sync {
         Ok((!binary).then_some(bytes))
     }
 
+    /// Problems the walk met (a path it could not open, a tracked directory that became a
+    /// symbolic link), reported with the plan's diagnostics.
+    fn warnings(&self) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
     /// The file's text, or why it cannot be had (also: not UTF-8).
     fn read(&self, path: &str) -> Result<String, String> {
         String::from_utf8(self.read_bytes(path)?).map_err(|_| "not UTF-8 text".to_owned())
@@ -335,6 +341,7 @@ fn finish(source: &dyn Source, draft: Draft, map: &ScriptMap) -> Plan {
     }
     plan.changes.extend(creates.into_values());
     plan.changes.sort_by(|a, b| a.path().cmp(b.path()));
+    plan.diagnostics.extend(source.warnings());
     plan.diagnostics
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     plan.references

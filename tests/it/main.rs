@@ -1,8 +1,10 @@
 //! Integration tests for `wsgi_migrate`, built as a single test binary.
 mod apply;
 mod cli;
+mod crash;
 mod e2e;
 mod fixtures;
+mod fleet;
 mod git;
 mod hardening;
 mod ini_differential;
@@ -11,5 +13,8 @@ mod nothing_vanishes;
 mod pre_commit;
 mod python_imports;
 mod realworld;
+mod sphinx;
 mod support;
 mod trial_loads;
+mod verify;
+mod walk;
