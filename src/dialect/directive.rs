@@ -342,7 +342,7 @@ pub fn decide(directive: &Directive, text: &str, map: &ScriptMap) -> Option<Find
         return commented(directive, &loaded, map, at);
     }
     match loaded {
-        Loaded::Script(script) => Some(known_script(directive, script, map, at)),
+        Loaded::Script(script) => Some(known_script(directive, text, script, map, at)),
         Loaded::Unmigrated(name) => Some(
             Finding::manual(
                 at,
@@ -400,7 +400,37 @@ pub fn decide(directive: &Directive, text: &str, map: &ScriptMap) -> Option<Find
     }
 }
 
-fn known_script(directive: &Directive, script: &str, map: &ScriptMap, at: usize) -> Finding {
+/// `replace `wsgi-file = /usr/bin/x` with `module = x.wsgi.api:application``: the directive as
+/// written, and as the edits leave it.
+fn replacement_message(text: &str, rewrite: &Rewrite, edits: &[Edit]) -> String {
+    let start = rewrite
+        .key
+        .as_ref()
+        .map_or(rewrite.value.start, |(key, _)| {
+            key.start.min(rewrite.value.start)
+        });
+    let end = rewrite.value.end;
+    let shifted: Vec<Edit> = edits
+        .iter()
+        .map(|edit| {
+            Edit::replace(
+                edit.range.start - start..edit.range.end - start,
+                edit.replacement.clone(),
+            )
+        })
+        .collect();
+    let before = &text[start..end];
+    let after = crate::edit::apply_edits(before, &shifted).unwrap_or_else(|_| before.to_owned());
+    format!("replace `{before}` with `{after}`")
+}
+
+fn known_script(
+    directive: &Directive,
+    text: &str,
+    script: &str,
+    map: &ScriptMap,
+    at: usize,
+) -> Finding {
     let target = map.target(script).expect("a script the map knows");
     let spec = target.spec();
     if let Some(why) = &directive.pinned {
@@ -438,15 +468,8 @@ fn known_script(directive: &Directive, script: &str, map: &ScriptMap, at: usize)
         edits.push(Edit::replace(range.clone(), *key));
     }
     edits.push(Edit::replace(rewrite.value.clone(), spec.clone()));
-    let mut finding = Finding::rewrite(
-        at,
-        script,
-        format!(
-            "`{}` loads the `{script}` script; load `{spec}` instead",
-            directive.name
-        ),
-        edits,
-    );
+    let message = replacement_message(text, rewrite, &edits);
+    let mut finding = Finding::rewrite(at, script, message, edits);
     if directive.http_mode && map.is_glance(script) {
         finding = finding.warn(GLANCE_WARNING.to_owned());
     }

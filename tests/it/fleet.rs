@@ -363,7 +363,7 @@ fn a_dry_run_shows_the_whole_fleet_and_writes_nothing() {
     assert_eq!(lines[lines.len() - 2], broken, "{table}");
     assert_eq!(
         lines[lines.len() - 1],
-        "wsgi-migrate: 8 repositories: 5 to migrate, 1 already migrated, 1 skipped, 1 failed; would change 10 files, 1 reference left for a person",
+        "wsgi-migrate: 8 repositories: 5 to migrate, 1 already migrated, 1 skipped, 1 failed; would change 10 files, 2 references left for a person",
         "{table}"
     );
 
@@ -387,12 +387,14 @@ fn a_dry_run_shows_the_whole_fleet_and_writes_nothing() {
         "{report:#}"
     );
     assert_eq!(row(&report, "deploy-uwsgi")["files"], 2);
+    // `broken.ini` still loads the failed service's script, which no module replaces.
+    assert_eq!(row(&report, "deploy-uwsgi")["manual"], 1);
     assert_eq!(row(&report, "deploy-apache")["manual"], 1);
     assert_eq!(
         report["totals"],
         serde_json::json!({
             "repositories": 8, "migrate": 5, "migrated": 0, "already_migrated": 1,
-            "nothing_to_do": 0, "skipped": 1, "failed": 1, "files": 10, "manual": 1, "pushed": 0
+            "nothing_to_do": 0, "skipped": 1, "failed": 1, "files": 10, "manual": 2, "pushed": 0
         })
     );
     let last = report["repositories"].as_array().unwrap().last().unwrap();
