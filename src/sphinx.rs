@@ -34,8 +34,11 @@ pub fn exclude(conf: &str, paths: &[String]) -> Exclusion {
         .collect();
     if mentions.is_empty() {
         // Only code counts: a comment or a string that mentions the name sets nothing.
-        let imports_everything =
-            conf.contains("sphinxcontrib.apidoc") || conf.contains("autosummary_generate");
+        let imports_everything = tokens.iter().any(|token| {
+            let text = &conf[token.range.clone()];
+            (token.kind == Kind::Str && text.contains("sphinxcontrib.apidoc"))
+                || (token.kind == Kind::Name && text == "autosummary_generate")
+        });
         if !imports_everything {
             return Exclusion::Fine;
         }
@@ -490,6 +493,17 @@ mod tests {
             Exclusion::Manual(message) => message,
             other => panic!("expected a manual finding for {conf:?}, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_comment_that_mentions_apidoc_enables_nothing() {
+        let conf = "extensions = ['sphinx.ext.autodoc']\n# sphinxcontrib.apidoc options\n# autosummary_generate = True\n";
+        assert_eq!(exclude(conf, &["wsgi".to_owned()]), Exclusion::Fine);
+        let conf = "extensions = [\n    'sphinxcontrib.apidoc',\n]\n";
+        assert!(matches!(
+            exclude(conf, &["wsgi".to_owned()]),
+            Exclusion::Manual(_)
+        ));
     }
 
     #[test]

@@ -825,6 +825,14 @@ impl<'t> Command<'t> {
                 ),
             );
         }
+        if !crate::dialect::looks_installed(text, mention.range.clone()) {
+            // A package (`apt-get install placement-api`), host or unit named after the script.
+            return Finding::ok(
+                offset,
+                script,
+                format!("`{program}` is given `{script}` as a name, not the installed script"),
+            );
+        }
         Finding::manual(
             offset,
             script,

@@ -72,12 +72,28 @@ impl Dialect for Devstack {
 
     fn collect(&self, _path: &str, text: &str, map: &ScriptMap, context: &mut Context) {
         for line in text::lines(text) {
-            if let Some(assignment) = assignment(line.content)
-                && let Some((_, script)) =
-                    script_path_in(line.content, assignment.value.clone(), map)
-            {
+            let Some(assignment) = assignment(line.content) else {
+                continue;
+            };
+            if let Some((_, script)) = script_path_in(line.content, assignment.value.clone(), map) {
                 context
                     .script_variables
+                    .insert(assignment.name.to_owned(), script.to_owned());
+                context
+                    .application_variables
+                    .insert(assignment.name.to_owned(), script.to_owned());
+                continue;
+            }
+            let value = &line.content[unquoted(
+                line.content,
+                default_value(line.content, assignment.value.clone()),
+            )];
+            if let Some((script, _)) = map
+                .iter()
+                .find(|(_, target)| value == target.spec() || value == target.module)
+            {
+                context
+                    .application_variables
                     .insert(assignment.name.to_owned(), script.to_owned());
             }
         }
@@ -139,7 +155,10 @@ impl Dialect for Devstack {
                             Loads::File,
                         )
                     };
-                    if let Some(finding) = directive::decide(&directive, text, map) {
+                    // A variable set from another variable is followed where that one is set.
+                    if let Some(finding) = directive::decide(&directive, text, map)
+                        .filter(|finding| finding.code != Code::TemplatedLoad)
+                    {
                         handled.push(value);
                         findings.push(finding);
                     }
@@ -163,6 +182,12 @@ impl Dialect for Devstack {
                         )
                     };
                     findings.extend(directive::decide(&directive, text, map));
+                }
+                if let Some(finding) = variable_reader(content, context, map) {
+                    findings.push(Finding {
+                        offset: at(finding.offset),
+                        ..finding
+                    });
                 }
                 for call in calls(content) {
                     if let Some(finding) = self.call(content, &call, map, context, &mut handled)
@@ -372,6 +397,53 @@ fn iniset(
     ))
 }
 
+/// A command that copies a variable holding a script's application, or gives it to uWSGI's
+/// `--wsgi-file`: it breaks once the variable holds a module path, so it is reported before the
+/// migration and after it (DevStack's helpers are read by [`Devstack::call`]).
+fn variable_reader(line: &str, context: &Context, map: &ScriptMap) -> Option<Finding> {
+    let words = shell::words(line);
+    let first = words.first().map(|word| &line[word.clone()])?;
+    let program = if first == "sudo" {
+        words.get(1).map(|word| &line[word.clone()])?
+    } else {
+        first
+    };
+    let copies = matches!(program, "cp" | "install" | "ln" | "rsync" | "mv");
+    for (index, word) in words.iter().enumerate() {
+        let Some(variable) = shell::variable_reference(&line[word.clone()]) else {
+            continue;
+        };
+        let Some(script) = context.application_variables.get(variable) else {
+            continue;
+        };
+        let loaded = index > 0
+            && matches!(
+                shell::unquote(&line[words[index - 1].clone()]),
+                "--wsgi-file" | "--file"
+            );
+        if !(copies || loaded) {
+            continue;
+        }
+        let spec = map.app_spec(script).unwrap_or_default();
+        return Some(
+            Finding {
+                script: Some(script.clone()),
+                ..Finding::manual(
+                    word.start,
+                    script,
+                    format!(
+                        "`{program}` is given `${variable}`, the `{script}` script's path until the \
+                         migration and the module `{spec}` after it: load it as a module (uWSGI \
+                         `--module ${variable}`) and copy nothing"
+                    ),
+                )
+            }
+            .with_code(Code::TemplatedLoad),
+        );
+    }
+    None
+}
+
 /// The default of `${NAME:-default}`, or the whole value: what a variable holds unless the
 /// user set it.
 fn default_value(line: &str, value: Range<usize>) -> Range<usize> {
@@ -495,16 +567,18 @@ fn assignment(line: &str) -> Option<Assignment<'_>> {
 /// Whether a variable's name says it holds the WSGI application (`NOVA_UWSGI`,
 /// `KEYSTONE_WSGI_APP`), rather than a directory, a config file or a port derived from it.
 fn is_wsgi_variable(name: &str) -> bool {
-    [
-        "UWSGI",
-        "WSGI",
-        "UWSGI_APP",
-        "WSGI_APP",
-        "WSGI_FILE",
-        "WSGI_SCRIPT",
-    ]
-    .iter()
-    .any(|suffix| name == *suffix || name.ends_with(&format!("_{suffix}")))
+    // `NOVA_USE_MOD_WSGI=True` is a switch.
+    !name.contains("MOD_WSGI")
+        && [
+            "UWSGI",
+            "WSGI",
+            "UWSGI_APP",
+            "WSGI_APP",
+            "WSGI_FILE",
+            "WSGI_SCRIPT",
+        ]
+        .iter()
+        .any(|suffix| name == *suffix || name.ends_with(&format!("_{suffix}")))
 }
 
 /// The path token inside `range` of `line` that leads to a mapped script, with the script: a

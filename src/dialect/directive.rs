@@ -481,7 +481,10 @@ fn in_tree_file(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -
     if directive.rewrite.is_none() && path.ends_with(".py") {
         return None;
     }
-    Some(in_tree_load(directive, path, map, at))
+    Some(Finding {
+        loads_file: Some(path.to_owned()),
+        ..in_tree_load(directive, path, map, at)
+    })
 }
 
 fn in_tree_load(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -> Finding {

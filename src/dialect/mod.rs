@@ -130,6 +130,9 @@ pub struct Finding {
     pub edits: Vec<Edit>,
     /// A caution to show with the finding, whatever its action (Glance under uWSGI's HTTP mode).
     pub warning: Option<String>,
+    /// The source file a directive loads, as written (`$FOO_DIR/foo/api/app.py`), for the
+    /// planner to look up in the planned trees.
+    pub loads_file: Option<String>,
 }
 
 impl Finding {
@@ -142,6 +145,7 @@ impl Finding {
             message,
             edits,
             warning: None,
+            loads_file: None,
         }
     }
 
@@ -167,6 +171,7 @@ impl Finding {
             message,
             edits: Vec::new(),
             warning: None,
+            loads_file: None,
         }
     }
 
@@ -179,6 +184,7 @@ impl Finding {
             message,
             edits: Vec::new(),
             warning: None,
+            loads_file: None,
         }
     }
 }
@@ -189,6 +195,9 @@ pub struct Context {
     /// Shell variables assigned a script path, by name, with the script; the calls that pass
     /// them get the name argument DevStack derives sockets and sites from.
     pub script_variables: BTreeMap<String, String>,
+    /// Shell variables that hold a script's path before the migration or its module after it,
+    /// with the script: a command that copies them or gives them to `--wsgi-file` breaks.
+    pub application_variables: BTreeMap<String, String>,
     /// Ansible roles (by path) whose service dicts load a mapped application; the lines of the
     /// role that read the dict's old keys must change with it.
     pub roles_loading_scripts: BTreeSet<String>,

@@ -15,6 +15,7 @@
 
 use std::ops::Range;
 
+use crate::code::Code;
 use crate::dialect::apache::module_file;
 use crate::dialect::{
     Context, Dialect, Finding, GLANCE_WARNING, ScriptMap, is_script_path, path_start,
@@ -58,7 +59,13 @@ impl Dialect for Puppet {
             for mention in map.mentions(content) {
                 let (start, end, script) = (mention.range.start, mention.range.end, mention.script);
                 let at = line.start + start;
-                if comment.is_some_and(|comment| comment <= start) {
+                if let Some(comment) = comment.filter(|comment| *comment <= start) {
+                    // Documentation and prose are comments too: only commented-out code (a
+                    // hash entry or an assignment) is reported.
+                    let code = &content[comment..];
+                    if !(code.contains("=>") || code.contains(" = ")) {
+                        continue;
+                    }
                     findings.push(Finding::manual(
                         at,
                         script,
@@ -66,14 +73,14 @@ impl Dialect for Puppet {
                             "commented-out code mentions the `{script}` script; if it is re-enabled, it needs the module instead ({}): update or delete the comment",
                             module_hint(map, script)
                         ),
-                    ));
+                    ).with_code(Code::CommentedLoad));
                     continue;
                 }
                 let Some(string) = strings
                     .iter()
                     .find(|string| string.full.start < start && end < string.full.end)
                 else {
-                    findings.push(Finding::manual(at, script, generic(map, script)));
+                    // A bare word outside a string: a resource title or class parameter name.
                     continue;
                 };
                 let content_range = string.full.start + 1..string.full.end - 1;
@@ -122,7 +129,12 @@ impl Dialect for Puppet {
                             "`wsgi_script_file` names the copy mod_wsgi loads, not the source script; it needs no change".to_owned(),
                         )
                     }
-                    _ => Finding::manual(at, script, generic(map, script)),
+                    // A path to the installed script is most likely loaded or copied; a name
+                    // (`package { 'neutron-api': }`, `Service['neutron-api']`) is a resource.
+                    _ if crate::dialect::looks_installed(content, start..end) => {
+                        Finding::manual(at, script, generic(map, script))
+                    }
+                    _ => Finding::ok(at, script, format!("`{script}` here names a package, service or resource, not the script file")),
                 };
                 findings.push(finding);
             }

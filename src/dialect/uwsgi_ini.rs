@@ -17,8 +17,10 @@
 
 use std::ops::Range;
 
+use crate::dialect::apache::Apache;
 use crate::dialect::command_line;
 use crate::dialect::directive::{self, Directive, Loads, Rewrite};
+use crate::dialect::nginx::Nginx;
 use crate::dialect::{Context, Dialect, Finding, ScriptMap};
 use crate::text;
 
@@ -56,6 +58,17 @@ impl Dialect for UwsgiIni {
         ]
         .iter()
         .any(|suffix| name.ends_with(suffix))
+            || name.ends_with(".conf")
+    }
+
+    /// Apache and nginx share the `.conf` name: their files go to their dialects, unless a
+    /// `[uwsgi]` section says otherwise.
+    fn accepts(&self, text: &str) -> bool {
+        let uwsgi_section = text::lines(text).any(|line| {
+            let trimmed = line.content.trim_start_matches('\u{feff}').trim();
+            trimmed == "[uwsgi]" || trimmed.starts_with("[uwsgi:")
+        });
+        uwsgi_section || !(Apache.accepts(text) || Nginx.accepts(text))
     }
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {

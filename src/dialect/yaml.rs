@@ -466,6 +466,7 @@ fn role_reads(path: &str, text: &str, document: &Document, context: &Context) ->
                 message,
                 edits: Vec::new(),
                 warning: None,
+                loads_file: None,
             });
         }
     }

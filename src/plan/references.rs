@@ -172,6 +172,58 @@ fn read_candidate<'s>(
     Some(Ok((path, dialect, text)))
 }
 
+/// The modules of `source` that directives load as files (`$FOO_DIR/foo/api/app.py`, written
+/// any way that ends in the file's path inside its package), by that path: files of a package
+/// (every directory up to the import root holds `__init__.py`) that define `application`.
+fn source_modules(source: &dyn Source, loaded: &[String]) -> BTreeMap<String, String> {
+    let mut modules = BTreeMap::new();
+    if loaded.is_empty() {
+        return modules;
+    }
+    for path in source.files() {
+        let Some(stem) = path.strip_suffix(".py") else {
+            continue;
+        };
+        if !loaded
+            .iter()
+            .any(|value| value == path || value.ends_with(&format!("/{path}")))
+        {
+            continue;
+        }
+        // The module starts below the first directory, going up, without `__init__.py`.
+        let parts: Vec<&str> = stem.split('/').collect();
+        let mut start = parts.len() - 1;
+        while start > 0
+            && source
+                .files()
+                .contains(&format!("{}/__init__.py", parts[..start].join("/")))
+        {
+            start -= 1;
+        }
+        let module_parts = &parts[start..];
+        if module_parts.len() < 2 || !module_parts.iter().all(|part| python::is_identifier(part)) {
+            continue;
+        }
+        let Ok(text) = source.read(path) else {
+            continue;
+        };
+        if defines_application(&text) {
+            modules.insert(module_parts.join("/") + ".py", module_parts.join("."));
+        }
+    }
+    modules
+}
+
+/// Whether Python source defines a module-level `application`.
+fn defines_application(source: &str) -> bool {
+    source.lines().any(|line| {
+        line.strip_prefix("application")
+            .map(str::trim_start)
+            .is_some_and(|rest| rest.starts_with('=') && !rest.starts_with("=="))
+            || line.starts_with("def application(")
+    })
+}
+
 /// Find every reference in the files the dialects claim.
 pub(super) fn scan_references(
     source: &dyn Source,
@@ -185,6 +237,22 @@ pub(super) fn scan_references(
     for (path, dialect, text) in &texts {
         dialect.collect(path, text, map, &mut context);
     }
+    // A directive that loads a source file is rewritten to its module when a planned tree holds
+    // that file and it defines `application`: look up the few files such directives name, and
+    // read those files again with the modules known.
+    let loaded: Vec<String> = texts
+        .iter()
+        .flat_map(|(path, dialect, text)| dialect.scan(path, text, map, &context))
+        .filter_map(|finding| finding.loads_file)
+        .collect();
+    let files = source_modules(source, &loaded);
+    let with_files;
+    let map = if files.is_empty() {
+        map
+    } else {
+        with_files = map.clone().with_files(files);
+        &with_files
+    };
     for (path, dialect, text) in &texts {
         let index = LineIndex::new(text);
         let lines: Vec<&str> = text.lines().collect();
