@@ -846,7 +846,7 @@ fn check_command(planned: &[Planned], only: Option<&BTreeSet<String>>, out: &mut
                         entry.script
                     )
                 }
-                (EntryStatus::Migrated, true) => format!(
+                (EntryStatus::Exists, true) => format!(
                     "`{}` is still declared in wsgi_scripts although `{module}` exists; `wsgi-migrate apply` removes it",
                     entry.script
                 ),

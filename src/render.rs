@@ -101,10 +101,11 @@ fn entry_line(entry: &PlannedEntryPoint, style: Style) -> String {
             entry.target,
             entry.path.as_deref().unwrap_or_default()
         ),
-        EntryStatus::Migrated => format!(
-            "{} `{}` already has module `{module}`{removal}",
-            style.paint("36", "migrated"),
-            entry.script
+        EntryStatus::Exists => format!(
+            "{} `{}` already has module `{module}` ({}){removal}",
+            style.paint("36", "exists"),
+            entry.script,
+            entry.path.as_deref().unwrap_or_default()
         ),
         EntryStatus::Error => format!(
             "{} `{}` = `{}` is not migrated (see the error)",
@@ -293,7 +294,7 @@ pub fn count(n: usize, word: &str) -> String {
     format!("{n} {plural}")
 }
 
-/// `3 entry points (2 modules to generate, 1 already migrated), 4 references (...), 5 files to change, 0 errors`.
+/// `3 entry points (2 modules to generate, 1 existing), 4 references (...), 5 files to change, 0 errors`.
 pub fn summary(plan: &Plan) -> String {
     let by_status = |status: EntryStatus| {
         plan.entry_points
@@ -319,10 +320,10 @@ pub fn summary(plan: &Plan) -> String {
         .filter(|diagnostic| diagnostic.severity == Severity::Error)
         .count();
     format!(
-        "{} ({} to generate, {} already migrated), {} ({} to rewrite, {} manual, {} ok), {} to change, {}",
+        "{} ({} to generate, {} existing), {} ({} to rewrite, {} manual, {} ok), {} to change, {}",
         count(plan.entry_points.len(), "entry point"),
         count(modules.len(), "module"),
-        by_status(EntryStatus::Migrated),
+        by_status(EntryStatus::Exists),
         count(plan.references.len(), "reference"),
         action(Action::Rewrite),
         action(Action::Manual),

@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use crate::code::Code;
-use crate::dialect::directive;
+use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{Finding, GLANCE_WARNING, Mention, ScriptMap, is_script_path, path_start};
 use crate::edit::Edit;
 use crate::shell::{self, Token};
@@ -278,11 +278,11 @@ pub fn scan_words(
         })
         .filter(|(_, mentions): &(usize, Vec<Mention<'_>>)| !mentions.is_empty())
         .collect();
-    if mentioned.is_empty() {
-        return Vec::new();
-    }
     let command = Command::read(text, words);
-    let mut findings = Vec::new();
+    let mut findings = command.unmapped_loads(map);
+    if mentioned.is_empty() {
+        return findings;
+    }
     for (index, mentions) in mentioned {
         if command.is_inline_script(index) {
             let inner = unquoted(text, words[index].clone());
@@ -607,8 +607,6 @@ struct FileOption {
     value: Range<usize>,
     /// The option as written, for messages.
     shown: String,
-    /// `=` when the option and value are one word, a space otherwise.
-    separator: &'static str,
 }
 
 impl<'t> Command<'t> {
@@ -683,7 +681,6 @@ impl<'t> Command<'t> {
                     name: inner.start + 2..inner.start + 2 + option.len(),
                     value: inner.end - value.len()..inner.end,
                     shown: word.to_owned(),
-                    separator: "=",
                 });
             }
         }
@@ -696,26 +693,6 @@ impl<'t> Command<'t> {
             name: option.start + 2..option.end,
             value: self.words[index].clone(),
             shown: format!("--{name} {}", &self.text[self.words[index].clone()]),
-            separator: " ",
-        })
-    }
-
-    /// Whether the uWSGI invocation also loads `app` as a module.
-    fn loads_module(&self, app: &str) -> bool {
-        let Some(uwsgi) = self.uwsgi else {
-            return false;
-        };
-        let module = app.trim_end_matches(":application");
-        (uwsgi + 1..self.words.len()).any(|index| {
-            let word = self.word(index);
-            let value = if MODULE_OPTIONS.contains(&word) {
-                self.words.get(index + 1).map(|_| self.word(index + 1))
-            } else {
-                ["--module=", "--wsgi="]
-                    .iter()
-                    .find_map(|prefix| word.strip_prefix(prefix))
-            };
-            value.is_some_and(|value| value == app || value == module)
         })
     }
 
@@ -850,46 +827,94 @@ impl<'t> Command<'t> {
         map: &ScriptMap,
     ) -> Finding {
         let script = mention.script;
-        let app = map.app_spec(script).unwrap_or_default();
-        let offset = mention.range.start;
-        if script_value(self.text, option.value.clone(), map) != Some(script) {
-            return Finding::manual(
-                offset,
+        self.file_option_directive(&option, map).unwrap_or_else(|| {
+            let app = map.app_spec(script).unwrap_or_default();
+            Finding::manual(
+                mention.range.start,
                 script,
                 format!(
                     "uWSGI loads the `{script}` script with `{}`, a value this tool does not \
                      rewrite; replace the option with `--module {app}`",
                     option.shown
                 ),
-            );
+            )
+        })
+    }
+
+    /// The decision on a uWSGI file option, as for every directive.
+    fn file_option_directive(&self, option: &FileOption, map: &ScriptMap) -> Option<Finding> {
+        let value = unquoted(self.text, option.value.clone());
+        let key = option.name.start - 2..option.name.end;
+        let directive = Directive {
+            rewrite: Some(Rewrite {
+                key: Some((key.clone(), "--module")),
+                value: value.clone(),
+                form: Default::default(),
+            }),
+            sibling_modules: self.module_values(),
+            http_mode: self.http_mode(),
+            ..Directive::new(&self.text[key], value, Loads::File)
+        };
+        directive::decide(&directive, self.text, map)
+    }
+
+    /// The modules the uWSGI invocation loads with `--module` or `-w`.
+    fn module_values(&self) -> Vec<String> {
+        let Some(uwsgi) = self.uwsgi else {
+            return Vec::new();
+        };
+        (uwsgi + 1..self.words.len())
+            .filter_map(|index| {
+                let word = self.word(index);
+                if MODULE_OPTIONS.contains(&word) {
+                    self.words
+                        .get(index + 1)
+                        .map(|_| self.word(index + 1).to_owned())
+                } else {
+                    ["--module=", "--wsgi="]
+                        .iter()
+                        .find_map(|prefix| word.strip_prefix(prefix))
+                        .map(str::to_owned)
+                }
+            })
+            .collect()
+    }
+
+    /// The directives of this command whose value names no script the map knows: a uWSGI file
+    /// option or `UWSGI_WSGI_FILE` loading an unknown, unmigrated, in-tree or templated file.
+    fn unmapped_loads(&self, map: &ScriptMap) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for index in 0..self.words.len() {
+            let word = self.words[index].clone();
+            if !map.mentions(&self.text[word.clone()]).is_empty() {
+                continue;
+            }
+            if let Some(option) = self.file_option(index) {
+                // A variable set in the same file is judged where it is set.
+                let value = &self.text[unquoted(self.text, option.value.clone())];
+                let defined_here = shell::variable_reference(value).is_some_and(|variable| {
+                    self.text.contains(&format!("{variable}="))
+                        || self.text.contains(&format!("ENV {variable} "))
+                });
+                if !defined_here {
+                    findings.extend(self.file_option_directive(&option, map));
+                }
+            } else if let Some((name, value)) = assignment(self.text, word)
+                && FILE_VARIABLES.contains(&&self.text[name.clone()])
+            {
+                let value = unquoted(self.text, value);
+                let directive = Directive {
+                    rewrite: Some(Rewrite {
+                        key: Some((name.clone(), "UWSGI_MODULE")),
+                        value: value.clone(),
+                        form: Default::default(),
+                    }),
+                    ..Directive::new(&self.text[name], value, Loads::File)
+                };
+                findings.extend(directive::decide(&directive, self.text, map));
+            }
         }
-        if self.loads_module(&app) {
-            return Finding::ok(
-                offset,
-                script,
-                format!(
-                    "transitional command line: `--module {app}` is given too, and uWSGI loads it \
-                     before `--{}`",
-                    &self.text[option.name]
-                ),
-            );
-        }
-        let mut finding = Finding::rewrite(
-            offset,
-            script,
-            format!(
-                "replace `{}` with `--module{}{app}`",
-                option.shown, option.separator
-            ),
-            vec![
-                Edit::replace(option.name, "module"),
-                Edit::replace(unquoted(self.text, option.value), app),
-            ],
-        );
-        if self.http_mode() && map.is_glance(script) {
-            finding = finding.warn(GLANCE_WARNING.to_owned());
-        }
-        finding
+        findings
     }
 
     /// The script run as PBR's wsgiref test server, with the commands that replace it.
@@ -1243,7 +1268,13 @@ mod tests {
             ];
             for (dialect, path) in dialects {
                 let (after, findings) = testing::run(dialect, path, &text, &map);
-                let mut offsets: Vec<usize> = findings.iter().map(|f| f.offset).collect();
+                // Findings about a mapped script sit at a mention of it; directives loading
+                // other files (a templated value, an unknown script) may be anywhere.
+                let mut offsets: Vec<usize> = findings
+                    .iter()
+                    .filter(|f| f.script.as_deref().is_some_and(|s| map.target(s).is_some()))
+                    .map(|f| f.offset)
+                    .collect();
                 offsets.sort_unstable();
                 let mentions: Vec<usize> =
                     map.mentions(&text).iter().map(|m| m.range.start).collect();

@@ -70,8 +70,17 @@ impl Dialect for Devstack {
         &[WRITE, WRITE_HTTP, REMOVE]
     }
 
-    fn collect(&self, _path: &str, text: &str, map: &ScriptMap, context: &mut Context) {
+    fn collect(&self, path: &str, text: &str, map: &ScriptMap, context: &mut Context) {
         for line in text::lines(text) {
+            for call in calls(line.content) {
+                if let Some(name) = written_name(line.content, &call, context) {
+                    context
+                        .uwsgi_app_names
+                        .entry(plugin_of(path).to_owned())
+                        .or_default()
+                        .insert(name);
+                }
+            }
             let Some(assignment) = assignment(line.content) else {
                 continue;
             };
@@ -99,7 +108,7 @@ impl Dialect for Devstack {
         }
     }
 
-    fn scan(&self, _path: &str, text: &str, map: &ScriptMap, context: &Context) -> Vec<Finding> {
+    fn scan(&self, path: &str, text: &str, map: &ScriptMap, context: &Context) -> Vec<Finding> {
         let mut findings = Vec::new();
         // A helper that also sets `module` has its module branch: a templated `wsgi-file` there
         // is the fallback for a script path, kept on purpose (DevStack's `lib/apache`).
@@ -190,6 +199,13 @@ impl Dialect for Devstack {
                     });
                 }
                 for call in calls(content) {
+                    if let Some(finding) = removed_name_mismatch(path, content, &call, context) {
+                        findings.push(Finding {
+                            offset: at(finding.offset),
+                            ..finding
+                        });
+                        continue;
+                    }
                     if let Some(finding) = self.call(content, &call, map, context, &mut handled)
                         && !(module_branch && finding.code == Code::TemplatedLoad)
                     {
@@ -395,6 +411,69 @@ fn iniset(
         format!("`iniset`: set uWSGI `module` to `{app}`"),
         edits,
     ))
+}
+
+/// The plugin a DevStack file belongs to: the path before its `devstack/` directory, or `""`
+/// for DevStack itself.
+fn plugin_of(path: &str) -> &str {
+    path.find("devstack/").map_or("", |at| &path[..at])
+}
+
+/// The application name a `write_uwsgi_config`/`write_local_uwsgi_http_config` call gives
+/// DevStack: its name argument, or the basename of its WSGI argument, when either is literal or
+/// a variable holding a script.
+fn written_name(line: &str, call: &Call, context: &Context) -> Option<String> {
+    let name_index = match call.function {
+        WRITE => 4,
+        WRITE_HTTP => 3,
+        _ => return None,
+    };
+    if let Some(name) = call.args.get(name_index) {
+        let name = shell::unquote(&line[name.clone()]);
+        return (!name.is_empty() && !name.contains('$')).then(|| name.to_owned());
+    }
+    let wsgi = shell::unquote(&line[call.args.get(1)?.clone()]);
+    if let Some(variable) = shell::variable_reference(wsgi) {
+        return context.application_variables.get(variable).cloned();
+    }
+    let base = directive::last_component(wsgi);
+    (!base.is_empty() && !base.contains('$')).then(|| base.to_owned())
+}
+
+/// A `remove_uwsgi_config` given a literal name that no `write_uwsgi_config` of the plugin
+/// gives: the uWSGI config and Apache site it removes are not the ones written.
+fn removed_name_mismatch(
+    path: &str,
+    line: &str,
+    call: &Call,
+    context: &Context,
+) -> Option<Finding> {
+    if call.function != REMOVE {
+        return None;
+    }
+    let written = context.uwsgi_app_names.get(plugin_of(path))?;
+    let arg = call.args.get(1)?;
+    let name = shell::unquote(&line[arg.clone()]);
+    if name.is_empty() || name.contains(['$', '/', ':']) || written.contains(name) {
+        return None;
+    }
+    let names: Vec<String> = written.iter().map(|name| format!("`{name}`")).collect();
+    Some(
+        Finding {
+            script: None,
+            ..Finding::manual(
+                arg.start,
+                "",
+                format!(
+                    "`{REMOVE}` is given `{name}`, but `{WRITE}` is given {}: DevStack derives the \
+                     uWSGI config and the Apache site from that name, so this removes nothing; pass \
+                     the same name to both",
+                    names.join(" or ")
+                ),
+            )
+        }
+        .with_code(Code::DevstackAppName),
+    )
 }
 
 /// A command that copies a variable holding a script's application, or gives it to uWSGI's
@@ -781,6 +860,29 @@ mod tests {
             findings
                 .iter()
                 .all(|finding| finding.action == Action::Manual)
+        );
+    }
+
+    #[test]
+    fn remove_must_name_what_write_named() {
+        let text = "X_UWSGI=$X_BIN_DIR/heat-wsgi-api\nwrite_uwsgi_config \"$X_CONF\" \"$X_UWSGI\" \"/x\" \"\" \"heat-api\"\nremove_uwsgi_config \"$X_CONF\" \"heat-wsgi\"\n";
+        let (_, findings) = run(text);
+        let mismatch: Vec<&Finding> = findings
+            .iter()
+            .filter(|finding| finding.code == Code::DevstackAppName)
+            .collect();
+        assert_eq!(mismatch.len(), 1, "{findings:?}");
+        assert!(mismatch[0].message.contains("`heat-api`"));
+        // The names a migration writes agree: nothing to report.
+        let (after, _) = run(
+            "HEAT_UWSGI=$HEAT_BIN_DIR/heat-wsgi-api\nwrite_uwsgi_config \"$C\" \"$HEAT_UWSGI\" \"/heat\"\nremove_uwsgi_config \"$C\" \"$HEAT_UWSGI\"\n",
+        );
+        let (_, findings) = run(&after);
+        assert!(
+            findings
+                .iter()
+                .all(|finding| finding.code != Code::DevstackAppName),
+            "{after}"
         );
     }
 

@@ -342,7 +342,11 @@ pub fn decide(directive: &Directive, text: &str, map: &ScriptMap) -> Option<Find
         return commented(directive, &loaded, map, at);
     }
     match loaded {
-        Loaded::Script(script) => Some(known_script(directive, text, script, map, at)),
+        // At the script's name, where the dialects' other findings about it are.
+        Loaded::Script(script) => {
+            let at = at + value.rfind(script).unwrap_or(0);
+            Some(known_script(directive, text, script, map, at))
+        }
         Loaded::Unmigrated(name) => Some(
             Finding::manual(
                 at,

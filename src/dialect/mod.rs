@@ -60,6 +60,13 @@ pub static DIALECTS: &[&dyn Dialect] = &[
 /// `wsgi_file`, `WSGIScriptAlias`, `UWSGI_WSGI_FILE`, `%PUBLICWSGI%`, `write_uwsgi_config`).
 pub const DIRECTIVE_KEYWORDS: &[&str] = &["wsgi", "WSGI"];
 
+/// Whether `text` may hold a directive at all: a cheap test before reading it as one.
+pub fn may_hold_directives(text: &str) -> bool {
+    DIRECTIVE_KEYWORDS
+        .iter()
+        .any(|keyword| text.contains(keyword))
+}
+
 /// One config dialect.
 pub trait Dialect: Sync {
     /// The name used in reports, e.g. `uwsgi-ini`.
@@ -198,6 +205,10 @@ pub struct Context {
     /// Shell variables that hold a script's path before the migration or its module after it,
     /// with the script: a command that copies them or gives them to `--wsgi-file` breaks.
     pub application_variables: BTreeMap<String, String>,
+    /// The application names a DevStack plugin (by the directory holding its `devstack/`)
+    /// passes to `write_uwsgi_config`, derived or explicit: `remove_uwsgi_config` must be given
+    /// one of them, or the Apache site is never disabled.
+    pub uwsgi_app_names: BTreeMap<String, BTreeSet<String>>,
     /// Ansible roles (by path) whose service dicts load a mapped application; the lines of the
     /// role that read the dict's old keys must change with it.
     pub roles_loading_scripts: BTreeSet<String>,

@@ -72,7 +72,7 @@ impl Dialect for ShellScript {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let mentions = map.mentions(text);
-        if mentions.is_empty() {
+        if mentions.is_empty() && !super::may_hold_directives(text) {
             return Vec::new();
         }
         let start = text::bom_len(text);

@@ -45,7 +45,7 @@ impl Dialect for Systemd {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let mentions = map.mentions(text);
-        if mentions.is_empty() {
+        if mentions.is_empty() && !super::may_hold_directives(text) {
             return Vec::new();
         }
         let mut masked = command_line::mask_templates(text);

@@ -178,6 +178,12 @@ fn remove_option(doc: &IniDocument<'_>, section: &IniSection, option: &IniOption
         last += 1;
     } else if blank_before && at_end {
         first -= 1;
+    } else if first == section.header + 1 {
+        // The first key of the section: the blank lines after it would be left under the
+        // header.
+        while is_blank(doc, last + 1) && last + 2 < section.lines.end {
+            last += 1;
+        }
     }
     Edit::delete(doc.line_span(first, last))
 }
@@ -192,6 +198,21 @@ mod tests {
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let scripts = entry_points.into_iter().map(|entry| entry.script).collect();
         apply_edits(text, &remove(text, &scripts)).unwrap()
+    }
+
+    #[test]
+    fn first_key_takes_the_blank_line_below_it() {
+        let text = "[entry_points]\nwsgi_scripts =\n    x-api = x.api:app\n\nconsole_scripts =\n    x = x.cmd:main\n";
+        assert_eq!(
+            remove_all(text),
+            "[entry_points]\nconsole_scripts =\n    x = x.cmd:main\n"
+        );
+        // A blank line that separates the section from the next one stays.
+        let text = "[entry_points]\nwsgi_scripts =\n    x-api = x.api:app\nconsole_scripts =\n    x = x.cmd:main\n\n[files]\n";
+        assert_eq!(
+            remove_all(text),
+            "[entry_points]\nconsole_scripts =\n    x = x.cmd:main\n\n[files]\n"
+        );
     }
 
     #[test]

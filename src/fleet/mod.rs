@@ -480,7 +480,7 @@ fn decide(opened: &Opened, plan: &Plan, topic: &str, allow_dirty: bool) -> Decis
         let migrated = plan
             .entry_points
             .iter()
-            .any(|entry| entry.status == EntryStatus::Migrated)
+            .any(|entry| entry.status == EntryStatus::Exists)
             || !plan::exposed_modules(&opened.workspace, plan).is_empty();
         let outcome = if migrated {
             Outcome::AlreadyMigrated
@@ -747,7 +747,7 @@ fn counts(plan: &Plan) -> (usize, usize, usize, usize) {
     let entry_points = plan
         .entry_points
         .iter()
-        .filter(|entry| entry.status != EntryStatus::Migrated || entry.remove)
+        .filter(|entry| entry.status != EntryStatus::Exists || entry.remove)
         .count();
     let modules = plan
         .changes

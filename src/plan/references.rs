@@ -44,7 +44,13 @@ pub(super) fn generated_module_files(source: &dyn Source) -> Vec<(String, String
         };
         let scripts = scaffold::replaced_scripts(&text);
         if !scripts.is_empty() {
-            found.push((path.clone(), format!("{package}.wsgi.{server}"), scripts));
+            // An application in the package's `__init__.py` is the package itself (ironic's).
+            let module = if server == "__init__" {
+                format!("{package}.wsgi")
+            } else {
+                format!("{package}.wsgi.{server}")
+            };
+            found.push((path.clone(), module, scripts));
         }
     }
     found
@@ -207,21 +213,11 @@ fn source_modules(source: &dyn Source, loaded: &[String]) -> BTreeMap<String, St
         let Ok(text) = source.read(path) else {
             continue;
         };
-        if defines_application(&text) {
+        if python::defines_application(&text) {
             modules.insert(module_parts.join("/") + ".py", module_parts.join("."));
         }
     }
     modules
-}
-
-/// Whether Python source defines a module-level `application`.
-fn defines_application(source: &str) -> bool {
-    source.lines().any(|line| {
-        line.strip_prefix("application")
-            .map(str::trim_start)
-            .is_some_and(|rest| rest.starts_with('=') && !rest.starts_with("=="))
-            || line.starts_with("def application(")
-    })
 }
 
 /// Find every reference in the files the dialects claim.

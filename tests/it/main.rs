@@ -8,6 +8,7 @@ mod fleet;
 mod git;
 mod hardening;
 mod ini_differential;
+mod map_scan;
 mod noise;
 mod nothing_vanishes;
 mod pre_commit;
