@@ -74,11 +74,18 @@ impl Dialect for Devstack {
         for line in text::lines(text) {
             for call in calls(line.content) {
                 if let Some(name) = written_name(line.content, &call, context) {
-                    context
-                        .uwsgi_app_names
-                        .entry(plugin_of(path).to_owned())
-                        .or_default()
-                        .insert(name);
+                    // By the plugin, and by the plugin and the config file both helpers get.
+                    let conf = call
+                        .args
+                        .first()
+                        .map_or("", |arg| &line.content[arg.clone()]);
+                    for key in [app_names_key(path, ""), app_names_key(path, conf)] {
+                        context
+                            .uwsgi_app_names
+                            .entry(key)
+                            .or_default()
+                            .insert(name.clone());
+                    }
                 }
             }
             let Some(assignment) = assignment(line.content) else {
@@ -419,6 +426,13 @@ fn plugin_of(path: &str) -> &str {
     path.find("devstack/").map_or("", |at| &path[..at])
 }
 
+/// Where the names written in a plugin are kept: by the plugin, and by the plugin and the uWSGI
+/// config argument (`"$CINDER_UWSGI_CONF"`), so that a removal is compared with the write of
+/// the same config when there is one.
+fn app_names_key(path: &str, conf: &str) -> String {
+    format!("{}\0{conf}", plugin_of(path))
+}
+
 /// The application name a `write_uwsgi_config`/`write_local_uwsgi_http_config` call gives
 /// DevStack: its name argument, or the basename of its WSGI argument, when either is literal or
 /// a variable holding a script.
@@ -451,7 +465,11 @@ fn removed_name_mismatch(
     if call.function != REMOVE {
         return None;
     }
-    let written = context.uwsgi_app_names.get(plugin_of(path))?;
+    let conf = call.args.first().map_or("", |arg| &line[arg.clone()]);
+    let written = context
+        .uwsgi_app_names
+        .get(&app_names_key(path, conf))
+        .or_else(|| context.uwsgi_app_names.get(&app_names_key(path, "")))?;
     let arg = call.args.get(1)?;
     let name = shell::unquote(&line[arg.clone()]);
     if name.is_empty() || name.contains(['$', '/', ':']) || written.contains(name) {

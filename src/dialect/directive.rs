@@ -137,7 +137,11 @@ pub fn classify<'m>(value: &str, loads: Loads, map: &'m ScriptMap) -> Loaded<'m>
     if is_templated(name) {
         return Loaded::Templated;
     }
-    if name.ends_with(".py") || name.ends_with(".wsgi") {
+    // A file of an installed package (`.../site-packages/aodh/api/app`) is a source file too.
+    let in_package = ["site-packages/", "dist-packages/"]
+        .iter()
+        .any(|packages| value.contains(packages));
+    if name.ends_with(".py") || name.ends_with(".wsgi") || in_package {
         return Loaded::File(value.to_owned());
     }
     if python::script_name_problem(name).is_some()
@@ -540,7 +544,7 @@ fn in_tree_load(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -
             at,
             name,
             format!(
-                "`{}` loads the file `{path}` from a source tree: load {instead} instead",
+                "`{}` loads the file `{path}`, not a module: load {instead} instead",
                 directive.name
             ),
         )
@@ -641,6 +645,10 @@ mod tests {
         assert_eq!(loaded("%WSGIAPP%"), Loaded::Templated);
         assert_eq!(loaded(""), Loaded::Nothing);
         assert_eq!(loaded("/etc/nova/"), Loaded::Nothing);
+        assert_eq!(
+            loaded("/usr/lib/python3/dist-packages/aodh/api/app"),
+            Loaded::File("/usr/lib/python3/dist-packages/aodh/api/app".into())
+        );
     }
 
     #[test]
