@@ -12,6 +12,7 @@
 //!
 //! See: `deploy-configs.md` §2.3; <https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html>.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::dialect::is_path_prefix;
@@ -41,6 +42,27 @@ impl Dialect for UwsgiJson {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let pairs = pairs(text);
+        // What each mention needs is looked up, not searched for among every pair: a file of
+        // many objects and many mentions stays linear. String values never overlap.
+        let mut values: Vec<(Range<usize>, usize)> = pairs
+            .iter()
+            .enumerate()
+            .filter_map(|(index, pair)| Some((pair.value.clone()?, index)))
+            .collect();
+        values.sort_by_key(|(value, _)| value.start);
+        let mut modules: HashMap<(usize, &str), usize> = HashMap::new();
+        let mut http_objects = HashSet::new();
+        for (index, pair) in pairs.iter().enumerate() {
+            let key = &text[pair.key.clone()];
+            if let Some(value) = pair.value.as_ref().filter(|_| MODULE_KEYS.contains(&key)) {
+                modules
+                    .entry((pair.object, &text[value.clone()]))
+                    .or_insert(index);
+            }
+            if HTTP_KEYS.contains(&key) {
+                http_objects.insert(pair.object);
+            }
+        }
         let mut findings = Vec::new();
         for mention in map.mentions(text) {
             let script = mention.script;
@@ -48,11 +70,10 @@ impl Dialect for UwsgiJson {
             let Some(app) = map.app_spec(script) else {
                 continue;
             };
-            let pair = pairs.iter().find(|pair| {
-                pair.value.as_ref().is_some_and(|value| {
-                    value.start <= mention.range.start && mention.range.end <= value.end
-                })
-            });
+            let pair = values[..values.partition_point(|(value, _)| value.start <= at)]
+                .last()
+                .filter(|(value, _)| mention.range.end <= value.end)
+                .map(|(_, index)| &pairs[*index]);
             let Some((pair, value)) =
                 pair.and_then(|pair| pair.value.clone().map(|value| (pair, value)))
             else {
@@ -98,14 +119,11 @@ impl Dialect for UwsgiJson {
                 continue;
             }
             let module = map.module(script).unwrap_or_default();
-            let siblings = || pairs.iter().filter(|other| other.object == pair.object);
-            let transitional = siblings().find(|other| {
-                MODULE_KEYS.contains(&&text[other.key.clone()])
-                    && other.value.as_ref().is_some_and(|value| {
-                        let value = &text[value.clone()];
-                        value == app || value == module
-                    })
-            });
+            let transitional = [app.as_str(), module]
+                .iter()
+                .filter_map(|value| modules.get(&(pair.object, *value)))
+                .min()
+                .map(|index| &pairs[*index]);
             if let Some(other) = transitional {
                 findings.push(Finding::ok(
                     at,
@@ -127,7 +145,7 @@ impl Dialect for UwsgiJson {
                     Edit::replace(value.clone(), app),
                 ],
             );
-            let http_mode = siblings().any(|other| HTTP_KEYS.contains(&&text[other.key.clone()]));
+            let http_mode = http_objects.contains(&pair.object);
             if http_mode && map.is_glance(script) {
                 finding = finding.warn(GLANCE_WARNING.to_owned());
             }
