@@ -13,6 +13,7 @@
 //!
 //! See: `deploy-configs.md` §2.3; <https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html>.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::dialect::is_path_prefix;
@@ -42,6 +43,30 @@ impl Dialect for UwsgiXml {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let tree = Tree::read(text);
+        // What each mention needs is looked up, not searched for among every comment and
+        // element: a file of many elements and many mentions stays linear. Comments do not
+        // overlap, nor do the contents of elements without children.
+        let mut comments = tree.comments.clone();
+        comments.sort_by_key(|comment| comment.start);
+        let mut leaves: Vec<&Element> = tree
+            .elements
+            .iter()
+            .filter(|element| !element.has_children)
+            .collect();
+        leaves.sort_by_key(|element| element.content.start);
+        let mut modules: HashMap<(usize, &str), usize> = HashMap::new();
+        let mut http_parents = HashSet::new();
+        for (index, element) in tree.elements.iter().enumerate() {
+            let name = &text[element.name.clone()];
+            if MODULE_TAGS.contains(&name) {
+                modules
+                    .entry((element.parent_id, &text[element.value(text)]))
+                    .or_insert(index);
+            }
+            if HTTP_TAGS.contains(&name) {
+                http_parents.insert(element.parent_id);
+            }
+        }
         let mut findings = Vec::new();
         for mention in map.mentions(text) {
             let script = mention.script;
@@ -49,10 +74,9 @@ impl Dialect for UwsgiXml {
             let Some(app) = map.app_spec(script) else {
                 continue;
             };
-            if tree
-                .comments
-                .iter()
-                .any(|comment| comment.start <= at && mention.range.end <= comment.end)
+            if comments[..comments.partition_point(|comment| comment.start <= at)]
+                .last()
+                .is_some_and(|comment| mention.range.end <= comment.end)
             {
                 findings.push(Finding::manual(
                     at,
@@ -64,11 +88,10 @@ impl Dialect for UwsgiXml {
                 ));
                 continue;
             }
-            let element = tree.elements.iter().find(|element| {
-                !element.has_children
-                    && element.content.start <= at
-                    && mention.range.end <= element.content.end
-            });
+            let element = leaves[..leaves.partition_point(|leaf| leaf.content.start <= at)]
+                .last()
+                .filter(|leaf| mention.range.end <= leaf.content.end)
+                .copied();
             let Some(element) = element else {
                 findings.push(Finding::manual(
                     at,
@@ -109,15 +132,11 @@ impl Dialect for UwsgiXml {
                 continue;
             }
             let module = map.module(script).unwrap_or_default();
-            let siblings = || {
-                tree.elements
-                    .iter()
-                    .filter(|other| other.parent_id == element.parent_id)
-            };
-            let transitional = siblings().find(|other| {
-                MODULE_TAGS.contains(&&text[other.name.clone()])
-                    && [app.as_str(), module].contains(&&text[other.value(text)])
-            });
+            let transitional = [app.as_str(), module]
+                .iter()
+                .filter_map(|value| modules.get(&(element.parent_id, *value)))
+                .min()
+                .map(|index| &tree.elements[*index]);
             if let Some(other) = transitional {
                 findings.push(Finding::ok(
                     at,
@@ -140,7 +159,7 @@ impl Dialect for UwsgiXml {
                     Edit::replace(element.close_name.clone(), "module"),
                 ],
             );
-            let http_mode = siblings().any(|other| HTTP_TAGS.contains(&&text[other.name.clone()]));
+            let http_mode = http_parents.contains(&element.parent_id);
             if http_mode && map.is_glance(script) {
                 finding = finding.warn(GLANCE_WARNING.to_owned());
             }
