@@ -134,6 +134,15 @@ impl LineIndex {
     }
 }
 
+/// The index of the range of `ranges` (sorted by start, not overlapping) that holds `inner`,
+/// by a binary search: many lookups among many ranges stay linear in the text.
+pub fn holding(ranges: &[std::ops::Range<usize>], inner: &std::ops::Range<usize>) -> Option<usize> {
+    let candidates = ranges.partition_point(|range| range.start <= inner.start);
+    candidates
+        .checked_sub(1)
+        .filter(|&last| ranges[last].start <= inner.start && inner.end <= ranges[last].end)
+}
+
 /// Every occurrence of one needle in a text, found in one pass, so that "does this stretch of the
 /// text hold the needle" costs a binary search rather than a read of the stretch: asking it for
 /// each of many mentions on one long line stays linear in the text.

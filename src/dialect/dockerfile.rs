@@ -62,13 +62,12 @@ impl Dialect for Dockerfile {
             findings.extend(scan_instruction(text, &masked, instruction, map));
         }
         let found = command_line::found(&findings);
+        let index = text::LineIndex::new(text);
         for mention in mentions {
             if found.contains(&mention.range.start) {
                 continue;
             }
-            let line_start = text[..mention.range.start]
-                .rfind('\n')
-                .map_or(0, |at| at + 1);
+            let line_start = index.line_start(mention.range.start);
             let commented = text[line_start..mention.range.start]
                 .trim_start_matches('\u{feff}')
                 .trim_start()

@@ -62,7 +62,14 @@ impl Dialect for Nginx {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let (statements, comments) = parse(text);
-        let in_comment = |at: usize| comments.iter().any(|range| range.contains(&at));
+        // Comments and statements come in text order and do not overlap: a binary search finds
+        // a mention's, however many there are.
+        let last_from = |ranges: &[Range<usize>], at: usize| {
+            ranges[..ranges.partition_point(|range| range.start <= at)]
+                .last()
+                .is_some_and(|range| range.contains(&at))
+        };
+        let in_comment = |at: usize| last_from(&comments, at);
         let mut findings = Vec::new();
         for mention in map.mentions(text) {
             let (start, script) = (mention.range.start, mention.script);
@@ -78,8 +85,9 @@ impl Dialect for Nginx {
                 continue;
             }
             let statement = statements
-                .iter()
-                .find(|statement| statement.range.contains(&start));
+                [..statements.partition_point(|statement| statement.range.start <= start)]
+                .last()
+                .filter(|statement| statement.range.contains(&start));
             let directive = statement.and_then(|statement| statement.words.first());
             let directive = directive.map_or("", |word| &text[word.clone()]);
             let parameter = statement

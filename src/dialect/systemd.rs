@@ -75,15 +75,20 @@ impl Dialect for Systemd {
             }
         }
         let found = command_line::found(&findings);
+        // Settings come in text order and do not overlap: a binary search finds a mention's,
+        // and a line index its line, however many mentions there are.
+        let index = text::LineIndex::new(text);
         for mention in mentions {
             if found.contains(&mention.range.start) {
                 continue;
             }
-            let setting = settings.iter().find(|setting| {
-                setting.value.start <= mention.range.start && mention.range.end <= setting.value.end
-            });
+            let setting = settings
+                [..settings.partition_point(|setting| setting.value.start <= mention.range.start)]
+                .last()
+                .filter(|setting| mention.range.end <= setting.value.end);
+            let line_start = index.line_start(mention.range.start);
             let finding = match setting {
-                _ if line_is_comment(text, mention.range.start) => {
+                _ if line_is_comment(&text[line_start..mention.range.start]) => {
                     command_line::comment_finding(text, &mention, map)
                 }
                 Some(setting) => Some(other_setting(text, setting, &mention, map)),
@@ -128,9 +133,9 @@ fn other_setting(text: &str, setting: &Setting, mention: &Mention<'_>, map: &Scr
     )
 }
 
-fn line_is_comment(text: &str, offset: usize) -> bool {
-    let line_start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
-    text[line_start..offset]
+/// Whether `before`, the start of a line up to a mention, opens a comment.
+fn line_is_comment(before: &str) -> bool {
+    before
         .trim_start_matches('\u{feff}')
         .trim_start()
         .starts_with(['#', ';'])

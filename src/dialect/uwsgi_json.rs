@@ -12,6 +12,7 @@
 //!
 //! See: `deploy-configs.md` §2.3; <https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html>.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::dialect::directive::{self, Directive, Loads, Rewrite};
@@ -40,6 +41,22 @@ impl Dialect for UwsgiJson {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let pairs = pairs(text);
+        // What a directive needs from its object, and what a mention needs from the loads, is
+        // read once per file and looked up: many objects and mentions stay linear.
+        let mut modules: HashMap<usize, Vec<&str>> = HashMap::new();
+        let mut http_objects = HashSet::new();
+        for pair in &pairs {
+            let key = &text[pair.key.clone()];
+            if let Some(value) = pair.value.as_ref().filter(|_| MODULE_KEYS.contains(&key)) {
+                modules
+                    .entry(pair.object)
+                    .or_default()
+                    .push(&text[value.clone()]);
+            }
+            if HTTP_KEYS.contains(&key) {
+                http_objects.insert(pair.object);
+            }
+        }
         let mut findings = Vec::new();
         let mut loads: Vec<Range<usize>> = Vec::new();
         for pair in &pairs {
@@ -58,19 +75,16 @@ impl Dialect for UwsgiJson {
             } else {
                 continue;
             };
-            let siblings = || pairs.iter().filter(|other| other.object == pair.object);
             let directive = Directive {
                 rewrite: Some(Rewrite {
                     key: Some((pair.key.clone(), "module")),
                     value: value.clone(),
                     closing: None,
                 }),
-                sibling_modules: siblings()
-                    .filter(|other| MODULE_KEYS.contains(&&text[other.key.clone()]))
-                    .filter_map(|other| other.value.clone())
-                    .map(|value| text[value].to_owned())
-                    .collect(),
-                http_mode: siblings().any(|other| HTTP_KEYS.contains(&&text[other.key.clone()])),
+                sibling_modules: modules.get(&pair.object).map_or_else(Vec::new, |modules| {
+                    modules.iter().map(|module| (*module).to_owned()).collect()
+                }),
+                http_mode: http_objects.contains(&pair.object),
                 ..Directive::new(key, value.clone(), kind)
             };
             if let Some(finding) = directive::decide(&directive, text, map) {
@@ -79,11 +93,10 @@ impl Dialect for UwsgiJson {
             }
         }
         // Any other path to an installed script is reported; names are not.
+        loads.sort_by_key(|load| load.start);
         for mention in map.mentions(text) {
             let script = mention.script;
-            if loads
-                .iter()
-                .any(|value| value.contains(&mention.range.start))
+            if crate::text::holding(&loads, &mention.range).is_some()
                 || !looks_installed(text, mention.range.clone())
             {
                 continue;

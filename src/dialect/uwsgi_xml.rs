@@ -13,6 +13,7 @@
 //!
 //! See: `deploy-configs.md` §2.3; <https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html>.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::code::Code;
@@ -42,6 +43,28 @@ impl Dialect for UwsgiXml {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let tree = Tree::read(text);
+        // What a directive needs from its siblings, and what a mention needs from comments and
+        // loads, is read once per file and looked up: many elements and mentions stay linear.
+        let mut comments = tree.comments.clone();
+        comments.sort_by_key(|comment| comment.start);
+        let commented_loads: Vec<bool> = comments
+            .iter()
+            .map(|comment| text[comment.clone()].contains("<wsgi-file>"))
+            .collect();
+        let mut modules: HashMap<usize, Vec<&str>> = HashMap::new();
+        let mut http_parents = HashSet::new();
+        for element in &tree.elements {
+            let name = &text[element.name.clone()];
+            if MODULE_TAGS.contains(&name) {
+                modules
+                    .entry(element.parent_id)
+                    .or_default()
+                    .push(&text[element.value(text)]);
+            }
+            if HTTP_TAGS.contains(&name) {
+                http_parents.insert(element.parent_id);
+            }
+        }
         let mut findings = Vec::new();
         let mut loads: Vec<Range<usize>> = Vec::new();
         for element in tree.elements.iter().filter(|element| !element.has_children) {
@@ -54,11 +77,6 @@ impl Dialect for UwsgiXml {
             } else {
                 continue;
             };
-            let siblings = || {
-                tree.elements
-                    .iter()
-                    .filter(|other| other.parent_id == element.parent_id)
-            };
             let value = element.value(text);
             let directive = Directive {
                 rewrite: Some(Rewrite {
@@ -66,11 +84,12 @@ impl Dialect for UwsgiXml {
                     value: value.clone(),
                     closing: Some((element.close_name.clone(), "module")),
                 }),
-                sibling_modules: siblings()
-                    .filter(|other| MODULE_TAGS.contains(&&text[other.name.clone()]))
-                    .map(|other| text[other.value(text)].to_owned())
-                    .collect(),
-                http_mode: siblings().any(|other| HTTP_TAGS.contains(&&text[other.name.clone()])),
+                sibling_modules: modules
+                    .get(&element.parent_id)
+                    .map_or_else(Vec::new, |modules| {
+                        modules.iter().map(|module| (*module).to_owned()).collect()
+                    }),
+                http_mode: http_parents.contains(&element.parent_id),
                 ..Directive::new(format!("<{name}>"), value, kind)
             };
             if let Some(finding) = directive::decide(&directive, text, map) {
@@ -78,22 +97,17 @@ impl Dialect for UwsgiXml {
                 findings.push(finding);
             }
         }
+        loads.sort_by_key(|load| load.start);
         for mention in map.mentions(text) {
             let (script, at) = (mention.script, mention.range.start);
-            if loads.iter().any(|content| content.contains(&at)) {
+            if crate::text::holding(&loads, &mention.range).is_some() {
                 continue;
             }
             let app = map.app_spec(script).unwrap_or_default();
-            let in_comment = tree
-                .comments
-                .iter()
-                .any(|comment| comment.start <= at && mention.range.end <= comment.end);
             // A comment is prose unless it holds a commented-out element that loads the
             // script; anything else is reported only where it is a path to the script.
-            if in_comment {
-                let comment = tree.comments.iter().find(|comment| comment.contains(&at));
-                let holds_element =
-                    comment.is_some_and(|comment| text[comment.clone()].contains("<wsgi-file>"));
+            if let Some(comment) = crate::text::holding(&comments, &mention.range) {
+                let holds_element = commented_loads[comment];
                 if holds_element {
                     findings.push(
                         Finding::manual(

@@ -393,24 +393,18 @@ fn load_directive(
     value: &Value,
     new_key: &'static str,
 ) -> Directive {
-    let siblings = || {
-        document
-            .entries
-            .iter()
-            .filter(|other| other.mapping == entry.mapping)
-    };
     Directive {
         rewrite: Some(Rewrite {
             key: Some((entry.key.clone(), new_key)),
             value: value.inner.clone(),
             closing: None,
         }),
-        sibling_modules: siblings()
-            .filter(|other| MODULE_KEYS.contains(&&text[other.key.clone()]))
-            .filter_map(|other| other.value.as_ref())
-            .map(|value| text[value.inner.clone()].to_owned())
-            .collect(),
-        http_mode: siblings().any(|other| HTTP_KEYS.contains(&&text[other.key.clone()])),
+        sibling_modules: document
+            .modules
+            .get(&entry.mapping)
+            .cloned()
+            .unwrap_or_default(),
+        http_mode: document.http_mappings.contains(&entry.mapping),
         ..Directive::new(&text[entry.key.clone()], value.inner.clone(), Loads::File)
     }
 }
@@ -584,13 +578,9 @@ fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
 }
 
-/// Whether one of `ranges` (in text order, not overlapping: one per line) holds `inner`, by a
-/// binary search, so that many mentions among many comments stay linear.
+/// Whether one of `ranges` (in text order, not overlapping: one per line) holds `inner`.
 fn inside(ranges: &[Range<usize>], inner: &Range<usize>) -> bool {
-    let candidates = ranges.partition_point(|range| range.start <= inner.start);
-    candidates
-        .checked_sub(1)
-        .is_some_and(|last| contains(&ranges[last], inner))
+    text::holding(ranges, inner).is_some()
 }
 
 /// The words `hint` and the comment check look for before a mention on its line.
@@ -672,9 +662,8 @@ struct Entry {
 /// What a line-based reading of a YAML file tells about its bytes.
 struct Document {
     entries: Vec<Entry>,
-    /// The first `module`/`wsgi` entry of each mapping for each value it sets, by (mapping,
-    /// value): the index of the entry.
-    modules: std::collections::HashMap<(usize, String), usize>,
+    /// The values of the `module`/`wsgi` entries of each mapping, by mapping.
+    modules: std::collections::HashMap<usize, Vec<String>>,
     /// The mappings that serve HTTP themselves (an `http`, `http-socket` or `https` key).
     http_mappings: std::collections::HashSet<usize>,
     /// `# ...` comments (whole lines or trailing), and Jinja `{# ... #}` lines.
@@ -795,7 +784,7 @@ impl Document {
                 parent,
             });
         }
-        for (index, entry) in document.entries.iter().enumerate() {
+        for entry in &document.entries {
             let key = &text[entry.key.clone()];
             if HTTP_KEYS.contains(&key) {
                 document.http_mappings.insert(entry.mapping);
@@ -803,8 +792,9 @@ impl Document {
             if let Some(value) = entry.value.as_ref().filter(|_| MODULE_KEYS.contains(&key)) {
                 document
                     .modules
-                    .entry((entry.mapping, text[value.inner.clone()].to_owned()))
-                    .or_insert(index);
+                    .entry(entry.mapping)
+                    .or_default()
+                    .push(text[value.inner.clone()].to_owned());
             }
         }
         document
