@@ -1,0 +1,207 @@
+//! `apply`: write (or with `--dry-run`, print) the changes of every PATH, and commit them.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use super::common::{Planned, location, plan_all};
+use super::{ApplyArgs, Common};
+use crate::commit;
+use crate::dialect::Action;
+use crate::plan::{self, FileChange};
+use crate::render::{self, Paths, Style};
+use crate::workspace;
+
+pub(super) fn run(
+    common: &Common,
+    apply: &ApplyArgs,
+    style: Style,
+    out: &mut String,
+    err: &mut String,
+) -> anyhow::Result<u8> {
+    let notes = if apply.no_release_note {
+        plan::ReleaseNotes::Off
+    } else if apply.split {
+        plan::ReleaseNotes::Split
+    } else {
+        plan::ReleaseNotes::Combined
+    };
+    // Held from planning to writing, so that a concurrent run waits, then plans
+    // from what this one wrote.
+    let _locks = if apply.dry_run {
+        Vec::new()
+    } else {
+        // Always in one order, so that two runs over the same roots cannot deadlock.
+        let mut roots: Vec<PathBuf> = common
+            .paths
+            .iter()
+            .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
+            .collect();
+        roots.sort();
+        roots.dedup();
+        roots
+            .iter()
+            .map(|root| workspace::lock(root))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let planned = plan_all(common, notes)?;
+    let mut report = String::new();
+    let code = apply_command(&planned, apply, style, out, &mut report)?;
+    // A dry run's stdout is only the diff, so that it can be piped to `git apply`.
+    if apply.dry_run {
+        err.push_str(&report)
+    } else {
+        out.push_str(&report)
+    }
+    Ok(code)
+}
+
+/// `apply`: the diff goes to `diff_out`, everything else to `report`.
+fn apply_command(
+    planned: &[Planned],
+    args: &ApplyArgs,
+    style: Style,
+    diff_out: &mut String,
+    report: &mut String,
+) -> anyhow::Result<u8> {
+    let quiet = args.quiet || args.pre_commit;
+    let failed = planned.iter().any(|item| item.plan.has_errors());
+    for item in planned {
+        for diagnostic in &item.plan.diagnostics {
+            if !quiet || failed {
+                let location = location(&item.prefix, &diagnostic.file, diagnostic.line);
+                report.push_str(&format!(
+                    "{location}: {}: {}\n",
+                    diagnostic.severity, diagnostic.message
+                ));
+            }
+        }
+    }
+    if failed {
+        report.push_str("wsgi-migrate: nothing written: fix the errors above and run again\n");
+        return Ok(2);
+    }
+    if !quiet {
+        for item in planned {
+            diff_out.push_str(&render::color_diff(
+                &render::diff(
+                    &item.plan,
+                    Paths {
+                        prefix: &item.prefix,
+                    },
+                ),
+                style,
+            ));
+        }
+        for item in planned {
+            for reference in item
+                .plan
+                .references
+                .iter()
+                .filter(|reference| reference.action == Action::Manual)
+            {
+                report.push_str(&format!(
+                    "{}: manual: {}\n",
+                    location(&item.prefix, &reference.file, Some(reference.line)),
+                    reference.message
+                ));
+            }
+        }
+    }
+    let changes: Vec<&FileChange> = planned
+        .iter()
+        .flat_map(|item| item.plan.changes.iter())
+        .collect();
+    let count = |predicate: fn(&FileChange) -> bool| {
+        changes.iter().filter(|change| predicate(change)).count()
+    };
+    let (created, modified, renamed) = (
+        count(|change| matches!(change, FileChange::Create { .. })),
+        count(|change| matches!(change, FileChange::Modify { .. })),
+        count(|change| matches!(change, FileChange::Rename { .. })),
+    );
+    let manual: usize = planned
+        .iter()
+        .map(|item| {
+            item.plan
+                .references
+                .iter()
+                .filter(|r| r.action == Action::Manual)
+                .count()
+        })
+        .sum();
+    let verb = if args.dry_run {
+        "would change"
+    } else {
+        "changed"
+    };
+    let summary = format!(
+        "wsgi-migrate: {verb} {} ({created} created, {modified} modified, {renamed} renamed); {} left for a person\n",
+        render::count(changes.len(), "file"),
+        render::count(manual, "reference"),
+    );
+    if args.dry_run {
+        report.push_str(&summary);
+        return Ok(0);
+    }
+
+    if (args.signoff || args.split || args.message_file.is_some())
+        && !(args.commit || args.topic.is_some())
+    {
+        anyhow::bail!(
+            "--signoff, --split and --message-file shape a commit: add --commit or --topic TOPIC"
+        );
+    }
+    let message = match &args.message_file {
+        Some(file) => Some(
+            std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read `{}`", file.display()))?,
+        ),
+        None => None,
+    };
+    let request = commit::Request {
+        allow_dirty: args.allow_dirty || args.pre_commit,
+        commit: args.commit,
+        topic: args.topic.clone(),
+        signoff: args.signoff,
+        message,
+        split: args.split,
+    };
+    let targets: Vec<commit::Target<'_>> = planned
+        .iter()
+        .map(|item| commit::Target {
+            root: &item.root,
+            plan: &item.plan,
+        })
+        .collect();
+    let outcome = match commit::apply_and_commit(&targets, &request)? {
+        Ok(outcome) => outcome,
+        Err(dirty) => {
+            report.push_str("wsgi-migrate: error: the git work tree has uncommitted changes, and `apply` could overwrite or mix them into its own:\n");
+            for file in &dirty.files {
+                report.push_str(&format!("  {file}\n"));
+            }
+            report.push_str("commit or stash them first, or pass --allow-dirty to write anyway\n");
+            return Ok(2);
+        }
+    };
+    report.push_str(&summary);
+    for (id, branch, subject) in &outcome.commits {
+        report.push_str(&format!(
+            "wsgi-migrate: committed {id} on {branch}: {subject}\n"
+        ));
+    }
+    if !outcome.commits.is_empty() {
+        match &args.topic {
+            Some(topic) => report.push_str(&format!("next: git review -t {topic}\n")),
+            None => report.push_str("next: git review\n"),
+        }
+    }
+    // pre-commit only notices changes to tracked files, so a hook that created a module must
+    // fail by itself for the user to look.
+    Ok(if args.pre_commit && !changes.is_empty() {
+        1
+    } else {
+        0
+    })
+}

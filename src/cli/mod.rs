@@ -1,0 +1,240 @@
+//! The command line: parsing flags, building the plan for each PATH, printing the view each
+//! command asks for, and mapping the outcome to an exit code.
+//!
+//! Exit codes: `scan` 0, or 2 on a usage or input error; `apply` 0 when done, 2 on any error
+//! (nothing is written then); `check` 0 when nothing is left to migrate, 1 when something is,
+//! 2 on an error.
+
+mod apply;
+mod check;
+mod common;
+mod map;
+mod scan;
+mod verify;
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::render::Style;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wsgi-migrate",
+    version,
+    about = "Migrate PBR wsgi_scripts to <package>.wsgi.<server> modules, and every config that points at the scripts"
+)]
+pub struct Cli {
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find the wsgi_scripts entry points and every reference to the scripts; change nothing.
+    Scan {
+        #[command(flatten)]
+        common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Generate the modules, remove the entry points and rewrite the references.
+    Apply {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Exit 1 while anything is left to migrate, listing it as FILE:LINE: message.
+    Check {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Import every module the project exposes and check its `application`; optionally serve it.
+    Verify {
+        /// The project (or tree of projects) to verify.
+        #[arg(default_value = ".")]
+        project: PathBuf,
+        /// The Python interpreter to import the modules with.
+        #[arg(long, default_value = "python3")]
+        python: String,
+        /// Also serve each module with this server on a unix socket and send it a GET.
+        #[arg(long, value_enum)]
+        serve: Option<ServeWith>,
+        /// With `--serve uwsgi`, start uWSGI from this ini file (a rewritten config).
+        #[arg(long, value_name = "INI", requires = "serve")]
+        config: Option<PathBuf>,
+        /// The path of the GET request.
+        #[arg(long = "path", default_value = "/")]
+        request_path: String,
+    },
+    /// Print the script-to-module map the other commands use, as TOML for --map or as JSON.
+    Map {
+        #[command(flatten)]
+        common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = MapFormat::Toml)]
+        format: MapFormat,
+        /// Leave out scripts known only from the built-in registry.
+        #[arg(long)]
+        no_registry: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Print the unified diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print only the summary line (and errors).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write even when the git work tree has uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Commit the changes on the current branch (with a Gerrit Change-Id).
+    #[arg(long)]
+    pub commit: bool,
+    /// Switch to branch TOPIC (created at HEAD if missing) and commit there, for `git review -t TOPIC`.
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Option<String>,
+    /// Add a Signed-off-by trailer to the commit.
+    #[arg(long)]
+    pub signoff: bool,
+    /// Use this commit message instead of the generated one.
+    #[arg(long, value_name = "FILE")]
+    pub message_file: Option<PathBuf>,
+    /// Make two commits, as upstream did: add the modules, then remove the entry points.
+    #[arg(long)]
+    pub split: bool,
+    /// Do not write a reno release note.
+    #[arg(long)]
+    pub no_release_note: bool,
+    /// Behave as a pre-commit hook: allow a dirty tree, print little, and exit 1 whenever
+    /// anything was written (pre-commit does not notice files a hook creates).
+    #[arg(long)]
+    pub pre_commit: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServeWith {
+    Gunicorn,
+    Uwsgi,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MapFormat {
+    Toml,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Repositories or directories to work on.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Choose the module for a script: SERVER or PACKAGE.wsgi.SERVER (repeatable).
+    #[arg(long = "name", value_name = "SCRIPT=MODULE", value_parser = parse_name_flag)]
+    pub names: Vec<(String, String)>,
+    /// Keep the wsgi_scripts entry points for a cycle of overlap.
+    #[arg(long)]
+    pub keep_entry_points: bool,
+    /// Give each generated module PBR's development server under `python -m MODULE`.
+    #[arg(long)]
+    pub dev_server: bool,
+    /// Read script-to-module mappings from a TOML file with a `[scripts]` table of
+    /// `script = "module:attribute"` (repeatable; later files win).
+    #[arg(long = "map", value_name = "FILE")]
+    pub map_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+fn parse_name_flag(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((script, module)) if !script.is_empty() && !module.is_empty() => {
+            Ok((script.to_owned(), module.to_owned()))
+        }
+        _ => Err(format!("`{value}` is not SCRIPT=MODULE")),
+    }
+}
+
+/// Parse the command line, run it, and return the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let style = Style {
+        color: use_color(cli.color),
+    };
+    match run(&cli, style) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "wsgi-migrate: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
+    let mut out = String::new();
+    let mut err = String::new();
+    let code = match &cli.command {
+        Command::Scan { common, format } => scan::run(common, *format, style, &mut out)?,
+        Command::Apply { common, apply } => apply::run(common, apply, style, &mut out, &mut err)?,
+        Command::Verify {
+            project,
+            python,
+            serve,
+            config,
+            request_path,
+        } => verify::run(
+            project,
+            python,
+            *serve,
+            config.as_deref(),
+            request_path,
+            &mut out,
+        )?,
+        Command::Check { common } => check::run(common, &mut out)?,
+        Command::Map {
+            common,
+            format,
+            no_registry,
+        } => map::run(common, *format, *no_registry, &mut out, &mut err)?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    let _ = std::io::stderr().lock().write_all(err.as_bytes());
+    Ok(code)
+}
