@@ -145,13 +145,7 @@ fn apply_command(
         return Ok(0);
     }
 
-    if (args.signoff || args.split || args.message_file.is_some())
-        && !(args.commit || args.topic.is_some())
-    {
-        anyhow::bail!(
-            "--signoff, --split and --message-file shape a commit: add --commit or --topic TOPIC"
-        );
-    }
+    // clap has refused --signoff, --split and --message-file without --commit or --topic.
     let message = match &args.message_file {
         Some(file) => Some(
             std::fs::read_to_string(file)

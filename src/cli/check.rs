@@ -1,123 +1,106 @@
-//! `check`: list what is left to migrate as FILE:LINE: message; exit 1 while anything is.
+//! `check`: list what is left to migrate, one `FILE:LINE:COL: CODE message` line each by
+//! default; exit 1 while anything is.
+//!
+//! Given files (pre-commit passes the changed ones), it plans the repository that contains
+//! them (its git work tree, else its nearest project root) and reports only what lies in
+//! them, so that `check /elsewhere/repo/setup.cfg` never walks the current directory.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
-use super::Common;
-use super::common::{Planned, plan_all, relative_to_cwd};
-use crate::dialect::Action;
-use crate::plan::{self, EntryStatus};
-use crate::render::Paths;
+use anyhow::Context as _;
 
-pub(super) fn run(common: &Common, out: &mut String) -> anyhow::Result<u8> {
-    // pre-commit passes the changed files: plan the repository around them, then
-    // report only what lies inside them.
+use super::common::{Planned, plan_all};
+use super::output;
+use super::{Common, OutputArgs, OutputFormat};
+use crate::plan::{self, Plan};
+use crate::render::Style;
+use crate::report::Kind;
+use crate::workspace;
+
+pub(super) fn run(
+    common: &Common,
+    args: &OutputArgs,
+    style: Style,
+    out: &mut String,
+) -> anyhow::Result<u8> {
     let files: Vec<&PathBuf> = common.paths.iter().filter(|path| path.is_file()).collect();
-    let only = if files.is_empty() {
-        None
+    let planned = if files.is_empty() {
+        plan_all(common, plan::ReleaseNotes::Combined)?
     } else {
         if files.len() != common.paths.len() {
             anyhow::bail!("give `check` either directories or files, not both");
         }
-        Some(
-            files
-                .iter()
-                .map(|file| relative_to_cwd(file))
-                .collect::<anyhow::Result<BTreeSet<String>>>()?,
-        )
+        plan_files(common, &files)?
     };
-    let planned = if only.is_some() {
-        let root = Common {
-            paths: vec![PathBuf::from(".")],
-            ..common.clone()
-        };
-        plan_all(&root, plan::ReleaseNotes::Combined)?
-    } else {
-        plan_all(common, plan::ReleaseNotes::Combined)?
-    };
-    Ok(check_command(&planned, only.as_ref(), out))
+    output::emit(&planned, args, OutputFormat::Concise, style, "", out)?;
+    let pending = planned.iter().any(|item| {
+        crate::report::findings(&item.plan, crate::render::Paths { prefix: "" })
+            .iter()
+            .any(|finding| matches!(finding.kind, Kind::Rewrite | Kind::Manual))
+    });
+    Ok(output::exit_code(&planned, pending, args))
 }
 
-/// `check`: everything left to migrate, or with `only`, what lies in those files.
-fn check_command(planned: &[Planned], only: Option<&BTreeSet<String>>, out: &mut String) -> u8 {
-    let mut failed = false;
-    // (file, line, text), sorted so that the listing reads top to bottom per file.
-    let mut lines: Vec<(String, usize, String)> = Vec::new();
-    // Problems are listed too, but only errors decide the exit code.
-    let mut warnings: Vec<(String, usize, String)> = Vec::new();
-    for item in planned {
-        let plan = &item.plan;
-        let before = lines.len();
-        let show = |file: &str| {
-            Paths {
-                prefix: &item.prefix,
-            }
-            .show(file)
+/// Plan the repositories that contain `files`, keeping only what lies in them.
+fn plan_files(common: &Common, files: &[&PathBuf]) -> anyhow::Result<Vec<Planned>> {
+    let cwd = std::env::current_dir()
+        .and_then(|cwd| cwd.canonicalize())
+        .context("cannot read the current directory")?;
+    // Each root with the files under it, relative to it.
+    let mut roots: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+    for file in files {
+        let full = file
+            .canonicalize()
+            .with_context(|| format!("cannot open `{}`", file.display()))?;
+        let root = containing_root(&full);
+        let relative = full.strip_prefix(&root).unwrap_or(&full);
+        let relative = workspace::relative_path(relative)
+            .ok_or_else(|| anyhow::anyhow!("`{}`: the path is not UTF-8", file.display()))?;
+        roots.entry(root).or_default().insert(relative);
+    }
+    let common = Common {
+        paths: roots.keys().cloned().collect(),
+        ..common.clone()
+    };
+    let mut planned = plan_all(&common, plan::ReleaseNotes::Combined)?;
+    for (item, only) in planned.iter_mut().zip(roots.values()) {
+        // Shown as given: relative to the current directory when under it.
+        item.prefix = match item.root.strip_prefix(&cwd) {
+            Ok(relative) => workspace::relative_path(relative).unwrap_or_default(),
+            Err(_) => item.root.display().to_string(),
         };
-        for diagnostic in &plan.diagnostics {
-            failed |= diagnostic.severity == crate::diagnostic::Severity::Error;
-            warnings.push((
-                show(&diagnostic.file),
-                diagnostic.line.unwrap_or(0),
-                format!("{}: {}", diagnostic.severity, diagnostic.message),
-            ));
+        retain_files(&mut item.plan, only);
+    }
+    Ok(planned)
+}
+
+/// The git work tree that contains `file`, else the nearest directory above it with a
+/// `setup.cfg`, `setup.py` or `pyproject.toml`, else its own directory.
+fn containing_root(file: &Path) -> PathBuf {
+    let start = file.parent().unwrap_or(file);
+    let mut project = None;
+    for dir in start.ancestors() {
+        if dir.join(".git").exists() {
+            return dir.to_path_buf();
         }
-        for entry in &plan.entry_points {
-            let module = entry.module.as_deref().unwrap_or_default();
-            let message = match (entry.status, entry.remove) {
-                (EntryStatus::Generate, _) => {
-                    format!(
-                        "`{}` is a wsgi_scripts entry point; `wsgi-migrate apply` generates `{module}`",
-                        entry.script
-                    )
-                }
-                (EntryStatus::Migrated, true) => format!(
-                    "`{}` is still declared in wsgi_scripts although `{module}` exists; `wsgi-migrate apply` removes it",
-                    entry.script
-                ),
-                _ => continue,
-            };
-            lines.push((show(&entry.file), entry.line, message));
-        }
-        for reference in plan
-            .references
-            .iter()
-            .filter(|reference| reference.action != Action::Ok)
+        if project.is_none()
+            && ["setup.cfg", "setup.py", "pyproject.toml"]
+                .iter()
+                .any(|name| dir.join(name).is_file())
         {
-            lines.push((
-                show(&reference.file),
-                reference.line,
-                reference.message.clone(),
-            ));
-        }
-        // Changes no line above accounts for (a missing `__init__.py`) are listed by file.
-        if lines.len() == before {
-            for change in &plan.changes {
-                lines.push((
-                    show(change.path()),
-                    0,
-                    "`wsgi-migrate apply` would change this file".to_owned(),
-                ));
-            }
+            project = Some(dir.to_path_buf());
         }
     }
-    if let Some(only) = only {
-        lines.retain(|(file, ..)| only.contains(file));
-        warnings.retain(|(file, ..)| only.contains(file));
-        failed = warnings
-            .iter()
-            .any(|(_, _, text)| text.starts_with("error:"));
-    }
-    let pending = !lines.is_empty();
-    lines.extend(warnings);
-    lines.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-    for (file, line, text) in &lines {
-        let location = if *line == 0 {
-            file.clone()
-        } else {
-            format!("{file}:{line}")
-        };
-        out.push_str(&format!("{location}: {text}\n"));
-    }
-    if failed { 2 } else { u8::from(pending) }
+    project.unwrap_or_else(|| start.to_path_buf())
+}
+
+/// Keep only the findings and changes that lie in `only`.
+fn retain_files(plan: &mut Plan, only: &BTreeSet<String>) {
+    plan.entry_points.retain(|entry| only.contains(&entry.file));
+    plan.references
+        .retain(|reference| only.contains(&reference.file));
+    plan.diagnostics
+        .retain(|diagnostic| only.contains(&diagnostic.file));
+    plan.changes.retain(|change| only.contains(change.path()));
 }

@@ -10,7 +10,7 @@ use super::Common;
 use crate::plan::{self, Options, Plan};
 use crate::render::Paths;
 use crate::script_map;
-use crate::workspace::{self, Workspace};
+use crate::workspace::Workspace;
 
 /// One scanned PATH with its plan.
 pub(super) struct Planned {
@@ -105,22 +105,6 @@ pub(super) fn plan_all(
             }
         })
         .collect())
-}
-
-/// `file` relative to the current directory, `/`-separated, as the plan names files.
-pub(super) fn relative_to_cwd(file: &std::path::Path) -> anyhow::Result<String> {
-    let cwd = std::env::current_dir()?.canonicalize()?;
-    let full = file
-        .canonicalize()
-        .with_context(|| format!("cannot open `{}`", file.display()))?;
-    let relative = full.strip_prefix(&cwd).map_err(|_| {
-        anyhow::anyhow!(
-            "`{}` is outside the current directory, which `check FILE...` treats as the repository",
-            file.display()
-        )
-    })?;
-    workspace::relative_path(relative)
-        .ok_or_else(|| anyhow::anyhow!("`{}`: the path is not UTF-8", file.display()))
 }
 
 pub(super) fn location(prefix: &str, file: &str, line: Option<usize>) -> String {

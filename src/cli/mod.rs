@@ -9,6 +9,7 @@ mod apply;
 mod check;
 mod common;
 mod map;
+mod output;
 mod scan;
 mod verify;
 
@@ -16,7 +17,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use crate::render::Style;
 
@@ -48,9 +49,8 @@ pub enum Command {
     Scan {
         #[command(flatten)]
         common: Common,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Generate the modules, remove the entry points and rewrite the references.
     Apply {
@@ -59,10 +59,15 @@ pub enum Command {
         #[command(flatten)]
         apply: ApplyArgs,
     },
-    /// Exit 1 while anything is left to migrate, listing it as FILE:LINE: message.
+    /// Exit 1 while anything is left to migrate, listing it as FILE:LINE:COL: CODE message.
+    ///
+    /// Given files (as pre-commit passes them), plans the repository that contains them and
+    /// lists only what lies in them.
     Check {
         #[command(flatten)]
         common: Common,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Import every module the project exposes and check its `application`; optionally serve it.
     Verify {
@@ -93,12 +98,21 @@ pub enum Command {
         #[arg(long)]
         no_registry: bool,
     },
+    /// Print a shell completion script: `wsgi-migrate completions bash > /etc/bash_completion.d/wsgi-migrate`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `wsgi-migrate man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("committing").args(["commit", "topic"]).multiple(true)))]
 pub struct ApplyArgs {
     /// Print the unified diff and write nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["commit", "topic", "signoff", "split", "message_file", "allow_dirty", "pre_commit"])]
     pub dry_run: bool,
     /// Print only the summary line (and errors).
     #[arg(long, short)]
@@ -113,13 +127,13 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "TOPIC")]
     pub topic: Option<String>,
     /// Add a Signed-off-by trailer to the commit.
-    #[arg(long)]
+    #[arg(long, requires = "committing")]
     pub signoff: bool,
     /// Use this commit message instead of the generated one.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", requires = "committing")]
     pub message_file: Option<PathBuf>,
     /// Make two commits, as upstream did: add the modules, then remove the entry points.
-    #[arg(long)]
+    #[arg(long, requires = "committing")]
     pub split: bool,
     /// Do not write a reno release note.
     #[arg(long)]
@@ -162,10 +176,53 @@ pub struct Common {
     pub map_files: Vec<PathBuf>,
 }
 
+/// How `scan` and `check` print their findings.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// How to print the findings [default: grouped for scan, concise for check].
+    #[arg(
+        long,
+        value_enum,
+        env = "WSGI_MIGRATE_OUTPUT_FORMAT",
+        visible_alias = "format"
+    )]
+    pub output_format: Option<OutputFormat>,
+    /// Write the findings to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Print how many findings each code has instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit 0 even when findings are left (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print the findings and nothing else: no summary.
+    #[arg(long, short, conflicts_with = "show_ok")]
+    pub quiet: bool,
+    /// Also list findings that need nothing (`ok`) in the text views.
+    #[arg(long, short = 'v', visible_alias = "verbose")]
+    pub show_ok: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
+pub enum OutputFormat {
+    /// Findings under a heading per file, and a summary (the default for scan).
+    #[value(alias = "text")]
+    Grouped,
+    /// One `path:line:col: CODE message` line per finding (the default for check).
+    Concise,
+    /// One JSON document: entry points, references and diagnostics.
     Json,
+    /// One JSON object per finding and line.
+    JsonLines,
+    /// GitHub Actions workflow commands (`::error file=...`).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML, one test case per finding.
+    Junit,
 }
 
 fn parse_name_flag(value: &str) -> Result<(String, String), String> {
@@ -208,7 +265,7 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
     let mut out = String::new();
     let mut err = String::new();
     let code = match &cli.command {
-        Command::Scan { common, format } => scan::run(common, *format, style, &mut out)?,
+        Command::Scan { common, output } => scan::run(common, output, style, &mut out)?,
         Command::Apply { common, apply } => apply::run(common, apply, style, &mut out, &mut err)?,
         Command::Verify {
             project,
@@ -224,12 +281,26 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             request_path,
             &mut out,
         )?,
-        Command::Check { common } => check::run(common, &mut out)?,
+        Command::Check { common, output } => check::run(common, output, style, &mut out)?,
         Command::Map {
             common,
             format,
             no_registry,
         } => map::run(common, *format, *no_registry, &mut out, &mut err)?,
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "wsgi-migrate", &mut script);
+            out.push_str(&String::from_utf8_lossy(&script));
+            0
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|error| anyhow::anyhow!("cannot render the manual page: {error}"))?;
+            out.push_str(&String::from_utf8_lossy(&page));
+            0
+        }
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.

@@ -95,7 +95,7 @@ fn exit_codes() {
     let check = wsgi_migrate(&["check", path(&bad)]);
     assert_eq!(check.status.code(), Some(2));
     assert!(
-        stdout(&check).starts_with("setup.cfg:6: error: toy-api: target `toy.app:init()`"),
+        stdout(&check).contains("setup.cfg:6:1: WM901 toy-api: target `toy.app:init()`"),
         "{}",
         describe(&check)
     );
@@ -116,7 +116,7 @@ fn check_lists_file_line_message() {
     let output = wsgi_migrate(&["check", path(&dir)]);
     assert_eq!(
         stdout(&output),
-        "setup.cfg:6: `toy-api` is a wsgi_scripts entry point; `wsgi-migrate apply` generates `toy.wsgi.api`\n"
+        "setup.cfg:6:1: WM001 `toy-api` is a wsgi_scripts entry point; `wsgi-migrate apply` generates `toy.wsgi.api` and removes the entry point\n"
     );
 }
 
@@ -317,12 +317,57 @@ fn a_tree_given_twice_or_nested_is_refused() {
 fn commit_options_without_a_commit_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     toy_project(dir.path());
-    let output = wsgi_migrate(&["apply", "--signoff", path(&dir)]);
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("add --commit or --topic"),
-        "{}",
-        describe(&output)
-    );
+    for flag in [
+        &["--signoff"][..],
+        &["--split"],
+        &["--message-file", "m.txt"],
+    ] {
+        let mut args = vec!["apply"];
+        args.extend(flag);
+        args.push(path(&dir));
+        let output = wsgi_migrate(&args);
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("--commit") && stderr.contains("--topic"),
+            "{}",
+            describe(&output)
+        );
+        assert!(stdout(&output).is_empty(), "{}", describe(&output));
+    }
     assert!(!dir.path().join("toy/wsgi").exists());
+}
+
+/// Flags that shape a commit make no sense with `--dry-run`, and clap says so before any work.
+#[test]
+fn dry_run_refuses_commit_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    toy_project(dir.path());
+    for flag in [
+        &["--commit"][..],
+        &["--topic", "t"],
+        &["--commit", "--signoff"],
+        &["--commit", "--split"],
+        &["--commit", "--message-file", "m.txt"],
+        &["--allow-dirty"],
+        &["--pre-commit"],
+    ] {
+        let mut args = vec!["apply", "--dry-run"];
+        args.extend(flag);
+        args.push(path(&dir));
+        let output = wsgi_migrate(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{flag:?}: {}",
+            describe(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("cannot be used with"),
+            "{flag:?}: {}",
+            describe(&output)
+        );
+        assert!(stdout(&output).is_empty(), "{}", describe(&output));
+    }
 }
