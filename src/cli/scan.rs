@@ -17,11 +17,12 @@ pub(super) fn run(
         .iter()
         .map(|item| {
             let summary = render::summary(&item.plan);
-            if planned.len() > 1 {
-                format!("{}: {summary}\n", item.prefix)
+            let summary = if planned.len() > 1 {
+                format!("{}: {summary}", item.prefix)
             } else {
-                summary + "\n"
-            }
+                summary
+            };
+            render::wrap(&summary, render::WIDTH).join("\n") + "\n"
         })
         .collect();
     output::emit(&planned, args, OutputFormat::Grouped, style, &summary, out)?;

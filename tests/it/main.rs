@@ -6,6 +6,8 @@ mod fixtures;
 mod git;
 mod hardening;
 mod ini_differential;
+mod output_formats;
 mod pre_commit;
 mod python_imports;
 mod support;
+mod wheel;
