@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use super::common::{Planned, location, plan_all};
+use super::common::{Planned, location, plan_all, rebase_prefixes};
 use super::{ApplyArgs, Common};
 use crate::commit;
 use crate::dialect::Action;
@@ -44,25 +44,37 @@ pub(super) fn run(
             .map(|root| workspace::lock(root))
             .collect::<anyhow::Result<Vec<_>>>()?
     };
-    let planned = plan_all(common, notes)?;
+    let mut planned = plan_all(common, notes)?;
+    // One diff for several trees, with paths that `git apply` accepts from one directory.
+    let base = rebase_prefixes(&mut planned)?;
     let mut report = String::new();
-    let code = apply_command(&planned, apply, style, out, &mut report)?;
+    let mut errors = String::new();
+    let code = apply_command(&planned, apply, style, out, &mut report, &mut errors)?;
+    if let Some(base) = base.filter(|_| apply.dry_run) {
+        report.push_str(&format!(
+            "wsgi-migrate: the diff's paths are relative to `{0}`: apply it there (`git -C {0} apply`)\n",
+            base.display()
+        ));
+    }
     // A dry run's stdout is only the diff, so that it can be piped to `git apply`.
     if apply.dry_run {
         err.push_str(&report)
     } else {
         out.push_str(&report)
     }
+    err.push_str(&errors);
     Ok(code)
 }
 
-/// `apply`: the diff goes to `diff_out`, everything else to `report`.
+/// `apply`: the diff goes to `diff_out`, errors and refusals to `errors` (stderr), everything
+/// else to `report`. When nothing is written, neither the diff nor the report is printed.
 fn apply_command(
     planned: &[Planned],
     args: &ApplyArgs,
     style: Style,
     diff_out: &mut String,
     report: &mut String,
+    errors: &mut String,
 ) -> anyhow::Result<u8> {
     let quiet = args.quiet || args.pre_commit;
     let failed = planned.iter().any(|item| item.plan.has_errors());
@@ -78,7 +90,9 @@ fn apply_command(
         }
     }
     if failed {
-        report.push_str("wsgi-migrate: nothing written: fix the errors above and run again\n");
+        errors.push_str(report);
+        report.clear();
+        errors.push_str("wsgi-migrate: nothing written: fix the errors above and run again\n");
         return Ok(2);
     }
     if !quiet {
@@ -171,11 +185,14 @@ fn apply_command(
     let outcome = match commit::apply_and_commit(&targets, &request)? {
         Ok(outcome) => outcome,
         Err(dirty) => {
-            report.push_str("wsgi-migrate: error: the git work tree has uncommitted changes, and `apply` could overwrite or mix them into its own:\n");
+            // Nothing was written: no diff, only the refusal, on stderr.
+            diff_out.clear();
+            report.clear();
+            errors.push_str("wsgi-migrate: error: the git work tree has uncommitted changes, and `apply` could\noverwrite or mix them into its own:\n");
             for file in &dirty.files {
-                report.push_str(&format!("  {file}\n"));
+                errors.push_str(&format!("  {file}\n"));
             }
-            report.push_str("commit or stash them first, or pass --allow-dirty to write anyway\n");
+            errors.push_str("commit or stash them first, or pass --allow-dirty to write anyway\n");
             return Ok(2);
         }
     };

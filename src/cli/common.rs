@@ -10,7 +10,7 @@ use super::Common;
 use crate::plan::{self, Options, Plan};
 use crate::render::Paths;
 use crate::script_map;
-use crate::workspace::Workspace;
+use crate::workspace::{self, Workspace};
 
 /// One scanned PATH with its plan.
 pub(super) struct Planned {
@@ -113,4 +113,44 @@ pub(super) fn location(prefix: &str, file: &str, line: Option<usize>) -> String 
         Some(line) => format!("{path}:{line}"),
         None => path,
     }
+}
+
+/// With several PATHs, show each tree's files relative to one base directory, so that one diff
+/// applies there with `git apply`: the current directory when every tree is inside it, else the
+/// trees' nearest common directory, which is returned to be named.
+pub(super) fn rebase_prefixes(planned: &mut [Planned]) -> anyhow::Result<Option<PathBuf>> {
+    if planned.len() < 2 {
+        return Ok(None);
+    }
+    let cwd = std::env::current_dir()
+        .and_then(|cwd| cwd.canonicalize())
+        .context("cannot read the current directory")?;
+    let roots: Vec<PathBuf> = planned
+        .iter()
+        .map(|item| {
+            item.root
+                .canonicalize()
+                .with_context(|| format!("cannot open `{}`", item.root.display()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut base = cwd.clone();
+    if !roots.iter().all(|root| root.starts_with(&base)) {
+        base = roots[0].clone();
+        while !roots.iter().all(|root| root.starts_with(&base)) {
+            match base.parent() {
+                Some(parent) => base = parent.to_path_buf(),
+                None => break,
+            }
+        }
+    }
+    for (item, root) in planned.iter_mut().zip(&roots) {
+        if let Some(relative) = root
+            .strip_prefix(&base)
+            .ok()
+            .and_then(workspace::relative_path)
+        {
+            item.prefix = relative;
+        }
+    }
+    Ok((base != cwd).then_some(base))
 }

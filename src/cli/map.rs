@@ -1,4 +1,5 @@
-//! `map`: print the script-to-module map the other commands use.
+//! `map`: print the script-to-module map the other commands use: what the PATHs declare, and
+//! with `--registry` the built-in registry too; nothing at all when there is an error.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use crate::script_map::{self, MapEntry, MapSource};
 pub(super) fn run(
     common: &Common,
     format: MapFormat,
-    no_registry: bool,
+    registry: bool,
     out: &mut String,
     err: &mut String,
 ) -> anyhow::Result<u8> {
@@ -24,13 +25,9 @@ pub(super) fn run(
     let entries: BTreeMap<String, MapEntry> = builder
         .entries()
         .iter()
-        .filter(|(_, entry)| !(no_registry && entry.source == MapSource::Registry))
+        .filter(|(_, entry)| registry || entry.source != MapSource::Registry)
         .map(|(script, entry)| (script.clone(), entry.clone()))
         .collect();
-    out.push_str(&match format {
-        MapFormat::Toml => script_map::to_toml(&entries),
-        MapFormat::Json => script_map::to_json(&entries) + "\n",
-    });
     let mut failed = false;
     for diagnostic in &diagnostics {
         failed |= diagnostic.severity == crate::diagnostic::Severity::Error;
@@ -41,5 +38,14 @@ pub(super) fn run(
             diagnostic.message
         ));
     }
-    Ok(if failed { 2 } else { 0 })
+    if failed {
+        // A partial map redirected to a file would look complete.
+        err.push_str("wsgi-migrate: no map printed: fix the errors above and run again\n");
+        return Ok(2);
+    }
+    out.push_str(&match format {
+        MapFormat::Toml => script_map::to_toml(&entries),
+        MapFormat::Json => script_map::to_json(&entries) + "\n",
+    });
+    Ok(0)
 }

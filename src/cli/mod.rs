@@ -94,8 +94,12 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = MapFormat::Toml)]
         format: MapFormat,
-        /// Leave out scripts known only from the built-in registry.
+        /// Also print the scripts known only from the built-in registry (by default, only what
+        /// the PATHs, `--map` files and `--name` flags declare).
         #[arg(long)]
+        registry: bool,
+        /// Leave out the built-in registry (the default; kept for scripts written for 0.1).
+        #[arg(long, hide = true, conflicts_with = "registry")]
         no_registry: bool,
     },
     /// Print a shell completion script: `wsgi-migrate completions bash > /etc/bash_completion.d/wsgi-migrate`.
@@ -285,8 +289,9 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
         Command::Map {
             common,
             format,
-            no_registry,
-        } => map::run(common, *format, *no_registry, &mut out, &mut err)?,
+            registry,
+            no_registry: _,
+        } => map::run(common, *format, *registry, &mut out, &mut err)?,
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "wsgi-migrate", &mut script);

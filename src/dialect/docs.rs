@@ -37,7 +37,7 @@ impl Dialect for Docs {
                     mention.range.start,
                     script,
                     format!(
-                        "mentions `{script}`, a WSGI script that no longer exists; where it means the script, \
+                        "mentions `{script}`, a PBR-generated WSGI script being retired; where it means the script, \
                          write `module = {app}` (uWSGI), `gunicorn {app}`, or for mod_wsgi a file containing \
                          `from {module} import application`"
                     ),

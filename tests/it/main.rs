@@ -9,5 +9,6 @@ mod ini_differential;
 mod output_formats;
 mod pre_commit;
 mod python_imports;
+mod rough_edges;
 mod support;
 mod wheel;
