@@ -25,7 +25,9 @@ use crate::render::Style;
 #[command(
     name = "wsgi-migrate",
     version,
-    about = "Migrate PBR wsgi_scripts to <package>.wsgi.<server> modules, and every config that points at the scripts"
+    about = "Migrate PBR wsgi_scripts to <package>.wsgi.<server> modules, and every config that points at the scripts",
+    after_help = "Exit codes: 0 done or nothing left; 1 findings left (check), a module failed (verify), \
+                  or files written (apply --pre-commit); 2 a usage, input or other error, with nothing written."
 )]
 pub struct Cli {
     /// When to colour the output.

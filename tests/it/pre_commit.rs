@@ -40,7 +40,8 @@ fn hooks_fail_then_migrate_then_pass() {
     let check = pre_commit(dir, &["run", "wsgi-migrate-check", "--all-files"]);
     assert_eq!(check.status.code(), Some(1), "{}", describe(&check));
     assert!(
-        stdout(&check).contains("setup.cfg:49: `glance-wsgi-api` is a wsgi_scripts entry point"),
+        stdout(&check)
+            .contains("setup.cfg:49:1: WM001 `glance-wsgi-api` is a wsgi_scripts entry point"),
         "{}",
         describe(&check)
     );

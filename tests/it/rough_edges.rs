@@ -143,7 +143,10 @@ fn map_prints_only_what_the_paths_declare_unless_asked() {
         .collect();
     assert_eq!(
         scripts,
-        ["[scripts]", "glance-wsgi-api = \"glance.wsgi.api:application\""],
+        [
+            "[scripts]",
+            "glance-wsgi-api = \"glance.wsgi.api:application\""
+        ],
         "{}",
         describe(&own)
     );
