@@ -254,7 +254,9 @@ fn a_dirty_tree_is_refused_and_nothing_is_written() {
         &["apply", "--topic", "remove-wsgi_scripts", path(&repo)],
     );
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    let text = stdout(&output);
+    // The refusal is on stderr, and stdout has no diff of what was not written.
+    assert_eq!(stdout(&output), "", "{}", describe(&output));
+    let text = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(
         text.contains("setup.cfg (modified)") && text.contains("--allow-dirty"),
         "{text}"
