@@ -10,6 +10,7 @@ use crate::commit;
 use crate::dialect::Action;
 use crate::plan::{self, FileChange};
 use crate::render::{self, Paths, Style};
+use crate::report::{self, Finding, Kind};
 use crate::workspace;
 
 pub(super) fn run(
@@ -82,6 +83,7 @@ fn apply_command(
         for diagnostic in &item.plan.diagnostics {
             if !quiet || failed {
                 let location = location(&item.prefix, &diagnostic.file, diagnostic.line);
+                // One line each, as compilers print them, for editors and grep.
                 report.push_str(&format!(
                     "{location}: {}: {}\n",
                     diagnostic.severity, diagnostic.message
@@ -107,20 +109,21 @@ fn apply_command(
                 style,
             ));
         }
-        for item in planned {
-            for reference in item
-                .plan
-                .references
-                .iter()
-                .filter(|reference| reference.action == Action::Manual)
-            {
-                report.push_str(&format!(
-                    "{}: manual: {}\n",
-                    location(&item.prefix, &reference.file, Some(reference.line)),
-                    reference.message
-                ));
-            }
-        }
+        // What is left for a person, grouped by file and wrapped as `scan` shows it.
+        let mut manual: Vec<Finding> = planned
+            .iter()
+            .flat_map(|item| {
+                report::findings(
+                    &item.plan,
+                    Paths {
+                        prefix: &item.prefix,
+                    },
+                )
+            })
+            .filter(|finding| finding.kind == Kind::Manual)
+            .collect();
+        report::sort(&mut manual);
+        report.push_str(&render::grouped(&manual, style, false));
     }
     let changes: Vec<&FileChange> = planned
         .iter()

@@ -434,3 +434,26 @@ fn readme_installs_with_the_lock_file() {
     assert!(readme.contains("cargo install --locked"));
     assert!(!readme.contains("cargo install --path .\n"));
 }
+
+/// `apply` lists what is left for a person as `scan` does: under the file, wrapped.
+#[test]
+fn apply_groups_and_wraps_what_is_left_for_a_person() {
+    let scratch = tempfile::tempdir().unwrap();
+    copy_case("deploy-apache", scratch.path());
+    let output = run_in(scratch.path(), &["apply", "--dry-run", "."]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let text = stderr(&output);
+    assert!(
+        text.lines()
+            .any(|line| line == "etc/apache2/sites-available/keystone"),
+        "{text}"
+    );
+    assert!(
+        text.contains("      6 manual WM301 [apache] mod_wsgi cannot load"),
+        "{text}"
+    );
+    assert!(!text.contains("keystone:6: manual:"), "{text}");
+    for line in text.lines().filter(|line| line.starts_with(' ')) {
+        assert!(line.chars().count() <= 100 || line.contains('`'), "{line}");
+    }
+}
