@@ -209,4 +209,18 @@ mod tests {
         expected.sort();
         assert_eq!(sorted, expected, "ALL is in code order");
     }
+
+    #[test]
+    fn readme_lists_every_code_a_line_each() {
+        let readme = include_str!("../README.md");
+        for code in Code::ALL {
+            let row = format!(
+                "| `{}` | `{}` | {} |",
+                code.as_str(),
+                code.name(),
+                code.summary()
+            );
+            assert!(readme.contains(&row), "README lacks {row}");
+        }
+    }
 }

@@ -2,11 +2,16 @@
 //! fix` does), switch to the topic branch, write the changes, and commit exactly the files the
 //! plan touched, in one commit or in upstream's two (`--split`: add the modules, then remove the
 //! entry points).
+//!
+//! Everything that could stop the commit (no HEAD, a lock file, a branch checked out in another
+//! worktree, a touched file with the user's own uncommitted edits) is checked before anything
+//! is written. A git step that still fails afterwards is a [`NotCommitted`] error naming every
+//! file written (exit status 3, distinct from "nothing written").
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 
 use crate::apply;
 use crate::commit_message::{self, Part};
@@ -53,7 +58,35 @@ struct RepoTargets<'a> {
 pub struct Outcome {
     /// `(short id, branch, subject)` of each commit made.
     pub commits: Vec<(String, String, String)>,
+    /// Things the user should know (dirty files left out of the commit).
+    pub notes: Vec<String>,
 }
+
+/// The files were written, but a git step failed: the work tree holds the migration, git does
+/// not. The exit status is 3.
+#[derive(Debug)]
+pub struct NotCommitted {
+    /// What failed, in the tool's words.
+    pub cause: String,
+    /// Every path written, created or removed.
+    pub written: Vec<String>,
+}
+
+impl std::fmt::Display for NotCommitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}\nthe migration was written but not committed; these files are changed in the work tree (commit them yourself, or restore them with git):",
+            self.cause
+        )?;
+        for path in &self.written {
+            write!(f, "\n  {path}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NotCommitted {}
 
 /// Refusal to write a dirty tree, with the files listed.
 #[derive(Debug)]
@@ -79,30 +112,62 @@ pub fn apply_and_commit(
         .collect();
     let repos = group_by_repository(targets, request.commits())?;
 
-    if !request.allow_dirty && !changes.is_empty() {
-        let mut files = Vec::new();
+    let touched_in = |group: &RepoTargets<'_>| -> Vec<String> {
+        group
+            .targets
+            .iter()
+            .flat_map(|(prefix, target)| {
+                target
+                    .plan
+                    .changes
+                    .iter()
+                    .flat_map(move |change| match change {
+                        FileChange::Rename { from, to, .. } => {
+                            vec![join(prefix, from), join(prefix, to)]
+                        }
+                        _ => vec![join(prefix, change.path())],
+                    })
+            })
+            .collect()
+    };
+    if request.commits() {
         for group in &repos {
-            let touched: Vec<String> = group
-                .targets
-                .iter()
-                .flat_map(|(prefix, target)| {
-                    target
-                        .plan
-                        .changes
-                        .iter()
-                        .map(move |change| join(prefix, change.path()))
-                })
-                .collect();
+            group.repo.check_head()?;
+        }
+    }
+    let mut notes = Vec::new();
+    if !changes.is_empty() && (!request.allow_dirty || request.commits()) {
+        let mut files = Vec::new();
+        let mut mixed = Vec::new();
+        for group in &repos {
+            let touched = touched_in(group);
             for dirty in group.repo.dirty_files(&touched)? {
-                files.push(format!(
+                let shown = format!(
                     "{} ({})",
                     group.repo.workdir().join(&dirty.path).display(),
                     dirty.state
-                ));
+                );
+                if touched.contains(&dirty.path) {
+                    mixed.push(shown.clone());
+                }
+                files.push(shown);
             }
         }
-        if !files.is_empty() {
-            return Ok(Err(Dirty { files }));
+        if !request.allow_dirty {
+            if !files.is_empty() {
+                return Ok(Err(Dirty { files }));
+            }
+        } else if !mixed.is_empty() {
+            // The commit must hold only the plan's bytes; these files hold the user's too.
+            bail!(
+                "--allow-dirty with a commit: these files have uncommitted changes of yours and the plan changes them, so the commit would include your changes:\n  {}\ncommit or stash those changes first, or run without --commit and --topic",
+                mixed.join("\n  ")
+            );
+        } else if !files.is_empty() {
+            notes.push(format!(
+                "--allow-dirty: these uncommitted changes stay out of the commit:\n  {}",
+                files.join("\n  ")
+            ));
         }
     }
 
@@ -123,24 +188,75 @@ pub fn apply_and_commit(
             group.repo.check_head()?;
             if let Some(topic) = &request.topic {
                 group.repo.check_branch(topic)?;
+                group.repo.check_can_commit(Some(topic), true)?;
+            } else {
+                group
+                    .repo
+                    .check_can_commit(group.repo.head_branch().as_deref(), false)?;
             }
         }
     }
 
+    // From here a signal rolls the write back instead of killing it half-way.
+    apply::handle_signals()?;
     apply::apply(&changes)?;
 
-    let mut outcome = Outcome::default();
+    let mut outcome = Outcome {
+        notes,
+        ..Outcome::default()
+    };
     if !request.commits() || changes.is_empty() {
         return Ok(Ok(outcome));
     }
+    let written: Vec<String> = targets
+        .iter()
+        .flat_map(|target| {
+            target.plan.changes.iter().flat_map(|change| {
+                let show = |path: &str| target.root.join(path).display().to_string();
+                match change {
+                    FileChange::Create { path, .. } => vec![format!("{} (created)", show(path))],
+                    FileChange::Modify { path, .. } => vec![format!("{} (modified)", show(path))],
+                    FileChange::Rename { from, to, .. } => vec![
+                        format!("{} (removed)", show(from)),
+                        format!("{} (created)", show(to)),
+                    ],
+                }
+            })
+        })
+        .collect();
+    let not_committed = |cause: String| NotCommitted {
+        cause,
+        written: written.clone(),
+    };
+    if let Some(signal) = apply::pending_signal() {
+        let interrupted = apply::Interrupted {
+            signal,
+            written: true,
+        };
+        return Err(anyhow::Error::new(interrupted)
+            .context(not_committed("stopped before committing".to_owned()).to_string()));
+    }
+    commit_written(targets, request, &repos, &signatures, &mut outcome)
+        .map_err(|error| anyhow::Error::new(not_committed(format!("{error:#}"))))?;
+    Ok(Ok(outcome))
+}
+
+/// The git side once the files are written: the branch, then the commits.
+fn commit_written(
+    _targets: &[Target<'_>],
+    request: &Request,
+    repos: &[RepoTargets<'_>],
+    signatures: &[git2::Signature<'static>],
+    outcome: &mut Outcome,
+) -> anyhow::Result<()> {
     // The branch moves only now that there is something to commit on it; the work tree is the
     // same on both, since the topic branch starts at HEAD.
     if let Some(topic) = &request.topic {
-        for group in &repos {
+        for group in repos {
             group.repo.switch_to_branch(topic)?;
         }
     }
-    for (group, signature) in repos.iter().zip(&signatures) {
+    for (group, signature) in repos.iter().zip(signatures) {
         let plans: Vec<&Plan> = group
             .targets
             .iter()
@@ -180,10 +296,7 @@ pub fn apply_and_commit(
                 );
                 message = git::add_trailer(&message, &trailer);
             }
-            let oid = group
-                .repo
-                .commit(&staged, &message, signature)
-                .context("the changes are written but not committed")?;
+            let oid = group.repo.commit(&staged, &message, signature)?;
             let subject = message.lines().next().unwrap_or_default().to_owned();
             outcome.commits.push((
                 oid.to_string()[..12].to_owned(),
@@ -192,7 +305,7 @@ pub fn apply_and_commit(
             ));
         }
     }
-    Ok(Ok(outcome))
+    Ok(())
 }
 
 fn group_by_repository<'a>(
@@ -227,12 +340,23 @@ fn group_by_repository<'a>(
 
 fn staged(prefix: &str, change: &FileChange) -> Vec<Staged> {
     match change {
-        FileChange::Create { path, .. } | FileChange::Modify { path, .. } => {
-            vec![Staged::Write(join(prefix, path))]
+        FileChange::Create { path, contents }
+        | FileChange::Modify {
+            path,
+            after: contents,
+            ..
+        } => {
+            vec![Staged::Write {
+                path: join(prefix, path),
+                contents: contents.as_bytes().to_vec(),
+            }]
         }
-        FileChange::Rename { from, to, .. } => vec![
+        FileChange::Rename { from, to, contents } => vec![
             Staged::Remove(join(prefix, from)),
-            Staged::Write(join(prefix, to)),
+            Staged::Write {
+                path: join(prefix, to),
+                contents: contents.as_bytes().to_vec(),
+            },
         ],
     }
 }

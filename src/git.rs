@@ -1,6 +1,9 @@
 //! The git layer, through libgit2 (no `git` process is run): the dirty-tree check, the review
 //! branch, staging exactly the files a plan touched, and the commit.
 //!
+//! Errors are said in the tool's words: libgit2's message may be quoted, its class and code
+//! (`class=Reference (4); code=UnbornBranch (-9)`) never are.
+//!
 //! libgit2 runs no hooks, so Gerrit's `commit-msg` hook never adds its `Change-Id:` trailer to a
 //! commit made here; [`change_id`] computes one the way that hook does, so that `git review`
 //! accepts the commit as it is.
@@ -11,6 +14,23 @@ use anyhow::{Context as _, anyhow, bail};
 use git2::{
     BranchType, IndexAddOption, ObjectType, Oid, Repository, Signature, Status, StatusOptions,
 };
+
+/// libgit2's `error` as `what: message`, without libgit2's class and code.
+fn git_error(what: impl std::fmt::Display, error: &git2::Error) -> anyhow::Error {
+    let message = error.message().trim_end_matches('.');
+    anyhow!("{what}: {message}")
+}
+
+trait GitResult<T> {
+    /// The error in the tool's words (see [`git_error`]).
+    fn git(self, what: impl std::fmt::Display) -> anyhow::Result<T>;
+}
+
+impl<T> GitResult<T> for Result<T, git2::Error> {
+    fn git(self, what: impl std::fmt::Display) -> anyhow::Result<T> {
+        self.map_err(|error| git_error(what, &error))
+    }
+}
 
 /// A file with changes git has not committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +48,11 @@ pub struct Repo {
 /// One path to stage, relative to the work tree: added or updated, or removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Staged {
-    Write(String),
+    /// The path and the bytes the plan wrote there.
+    Write {
+        path: String,
+        contents: Vec<u8>,
+    },
     Remove(String),
 }
 
@@ -39,11 +63,25 @@ impl Repo {
             Ok(repo) => repo,
             Err(error) if error.code() == git2::ErrorCode::NotFound => return Ok(None),
             Err(error) => {
-                return Err(error).with_context(|| {
-                    format!("cannot open the git repository of `{}`", path.display())
-                });
+                return Err(git_error(
+                    format_args!("cannot open the git repository of `{}`", path.display()),
+                    &error,
+                ));
             }
         };
+        // A work tree made by `git init --separate-git-dir` has a `.git` file naming the git
+        // directory, which libgit2 opens with the git directory's parent as the work tree: the
+        // directory holding that `.git` file is the work tree, as git has it.
+        if let Some(dir) = gitlink_dir(path, repo.path())
+            && repo.workdir() != Some(dir.as_path())
+        {
+            repo.set_workdir(&dir, false).map_err(|error| {
+                git_error(
+                    format_args!("cannot use `{}` as the work tree", dir.display()),
+                    &error,
+                )
+            })?;
+        }
         let Some(workdir) = repo.workdir() else {
             bail!("`{}` is in a bare git repository", path.display());
         };
@@ -55,6 +93,11 @@ impl Repo {
 
     pub fn workdir(&self) -> &Path {
         &self.workdir
+    }
+
+    /// The work tree's git directory (`.git`, `.git/worktrees/<name>`, or a separate one).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
     }
 
     /// `path` (a file or directory under the work tree) relative to it, `/`-separated.
@@ -97,7 +140,7 @@ impl Repo {
                 .map(str::to_owned)
         };
         let mut files = Vec::new();
-        let index = self.repo.index().context("cannot read the git index")?;
+        let index = self.repo.index().git("cannot read the git index")?;
         for entry in index.iter() {
             // Submodules are other repositories, listed as commits, not files.
             if entry.mode == 0o160_000 {
@@ -120,7 +163,7 @@ impl Repo {
         let statuses = self
             .repo
             .statuses(Some(&mut options))
-            .context("cannot read the git status")?;
+            .git("cannot read the git status")?;
         for entry in statuses.iter() {
             if entry.status().contains(Status::WT_NEW)
                 && let Ok(path) = entry.path()
@@ -134,8 +177,24 @@ impl Repo {
     }
 
     /// Tracked files with uncommitted or staged changes; untracked files only among `touched`,
-    /// the paths a plan would write (others cannot be lost by it).
+    /// the paths a plan would write (others cannot be lost by it), or all of them, each file of
+    /// each untracked directory, in a repository without a commit. A file marked skip-worktree
+    /// or assume-unchanged whose content differs from the index is dirty too (git status hides
+    /// it, a commit would not); one a sparse checkout left out of the work tree is not.
     pub fn dirty_files(&self, touched: &[String]) -> anyhow::Result<Vec<DirtyFile>> {
+        let index = self.repo.index().git("cannot read the git index")?;
+        let mut hidden = std::collections::BTreeMap::new();
+        for entry in index.iter() {
+            let skip_worktree = entry.flags_extended & SKIP_WORKTREE != 0;
+            let assume_unchanged = entry.flags & ASSUME_UNCHANGED != 0;
+            if !(skip_worktree || assume_unchanged) || entry.mode == 0o160_000 {
+                continue;
+            }
+            let Ok(path) = String::from_utf8(entry.path.clone()) else {
+                continue;
+            };
+            hidden.insert(path, (entry.id, skip_worktree));
+        }
         let mut options = StatusOptions::new();
         options
             .include_untracked(true)
@@ -144,11 +203,18 @@ impl Repo {
         let statuses = self
             .repo
             .statuses(Some(&mut options))
-            .context("cannot read the git status")?;
+            .git("cannot read the git status")?;
+        // Before the first commit nothing is committed: every untracked file is the user's
+        // only copy, and all of them are listed.
+        let unborn = self.repo.head().is_err();
         let mut dirty = Vec::new();
         for entry in statuses.iter() {
             let Ok(path) = entry.path() else { continue };
             let status = entry.status();
+            if hidden.contains_key(path) {
+                // Decided below, from the content.
+                continue;
+            }
             let state = if status.intersects(
                 Status::INDEX_NEW
                     | Status::INDEX_MODIFIED
@@ -165,7 +231,7 @@ impl Repo {
             ) {
                 "modified"
             } else if status.contains(Status::WT_NEW)
-                && touched.iter().any(|touched| touched == path)
+                && (unborn || touched.iter().any(|touched| touched == path))
             {
                 "untracked"
             } else if status.contains(Status::CONFLICTED) {
@@ -178,6 +244,24 @@ impl Repo {
                 state,
             });
         }
+        for (path, (id, skip_worktree)) in hidden {
+            let full = self.workdir.join(&path);
+            let state = match std::fs::symlink_metadata(&full) {
+                // Left out by a sparse checkout: nothing there to lose or commit.
+                Err(_) if skip_worktree => continue,
+                Err(_) => "deleted, hidden by assume-unchanged",
+                Ok(_) => {
+                    let same = Oid::hash_file(ObjectType::Blob, &full).is_ok_and(|now| now == id);
+                    match (same, skip_worktree) {
+                        (true, _) => continue,
+                        (false, true) => "modified, hidden by skip-worktree",
+                        (false, false) => "modified, hidden by assume-unchanged",
+                    }
+                }
+            };
+            dirty.push(DirtyFile { path, state });
+        }
+        dirty.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(dirty)
     }
 
@@ -191,12 +275,14 @@ impl Repo {
     }
 
     fn head_commit(&self) -> anyhow::Result<git2::Commit<'_>> {
-        let head = self
-            .repo
-            .head()
-            .context("the repository has no commit yet; commit something first")?;
+        let head = self.repo.head().map_err(|error| match error.code() {
+            git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound => {
+                anyhow!("the repository has no commit yet; commit something first")
+            }
+            _ => git_error("cannot read HEAD", &error),
+        })?;
         head.peel_to_commit()
-            .context("HEAD does not point at a commit")
+            .map_err(|_| anyhow!("HEAD does not point at a commit"))
     }
 
     /// Make `branch` the current branch: created at HEAD when missing, reused when it already
@@ -207,11 +293,11 @@ impl Repo {
             let head = self.head_commit()?;
             self.repo
                 .branch(branch, &head, false)
-                .with_context(|| format!("cannot create branch `{branch}`"))?;
+                .git(format_args!("cannot create branch `{branch}`"))?;
         }
         self.repo
             .set_head(&format!("refs/heads/{branch}"))
-            .with_context(|| format!("cannot switch to branch `{branch}`"))?;
+            .git(format_args!("cannot switch to branch `{branch}`"))?;
         Ok(())
     }
 
@@ -226,9 +312,10 @@ impl Repo {
     }
 
     /// Commit exactly `paths` on HEAD with `message`, which gets a `Change-Id` trailer unless it
-    /// has one. The commit's tree is HEAD's tree with these paths replaced from the work tree,
-    /// so changes the user had staged before are neither committed nor unstaged; the index then
-    /// records the committed paths, so the work tree shows them as clean.
+    /// has one. The commit's tree is HEAD's tree with these paths replaced by the bytes the plan
+    /// wrote (never the work tree's file, which may hold something else), so changes the user
+    /// had staged before are neither committed nor unstaged; the index then records the
+    /// committed blobs, so the work tree shows them as clean.
     pub fn commit(
         &self,
         paths: &[Staged],
@@ -236,17 +323,19 @@ impl Repo {
         signature: &Signature<'_>,
     ) -> anyhow::Result<Oid> {
         let parent = self.head_commit()?;
-        let mut tree_index = git2::Index::new().context("cannot make an index")?;
+        let mut tree_index = git2::Index::new().git("cannot make an index")?;
         tree_index
-            .read_tree(&parent.tree()?)
-            .context("cannot read HEAD's tree")?;
+            .read_tree(&parent.tree().git("cannot read HEAD's tree")?)
+            .git("cannot read HEAD's tree")?;
+        let mut entries = Vec::new();
         for path in paths {
             match path {
-                Staged::Write(path) => {
-                    let entry = self.entry_for(path)?;
+                Staged::Write { path, contents } => {
+                    let entry = self.entry_for(path, contents)?;
                     tree_index
                         .add(&entry)
-                        .with_context(|| format!("cannot stage `{path}`"))?;
+                        .git(format_args!("cannot stage `{path}`"))?;
+                    entries.push(entry);
                 }
                 Staged::Remove(path) => {
                     // A path HEAD does not hold has nothing to remove.
@@ -256,8 +345,8 @@ impl Repo {
         }
         let tree_id = tree_index
             .write_tree_to(&self.repo)
-            .context("cannot write the tree")?;
-        let tree = self.repo.find_tree(tree_id)?;
+            .git("cannot write the tree")?;
+        let tree = self.repo.find_tree(tree_id).git("cannot write the tree")?;
         let message = if message.lines().any(|line| line.starts_with("Change-Id: I")) {
             message.to_owned()
         } else {
@@ -274,34 +363,38 @@ impl Repo {
                 &tree,
                 &[&parent],
             )
-            .context("cannot create the commit")?;
-        let mut index = self.repo.index().context("cannot read the git index")?;
+            .git("cannot create the commit")?;
+        let mut index = self.repo.index().git("cannot read the git index")?;
+        for entry in &entries {
+            index.add(entry).git(format_args!(
+                "committed {}, but cannot record `{}` in the git index",
+                short(oid),
+                String::from_utf8_lossy(&entry.path)
+            ))?;
+        }
         for path in paths {
-            match path {
-                Staged::Write(path) => index
-                    .add_path(Path::new(path))
-                    .with_context(|| format!("cannot stage `{path}`"))?,
-                Staged::Remove(path) => {
-                    let _ = index.remove_path(Path::new(path));
-                }
+            if let Staged::Remove(path) = path {
+                let _ = index.remove_path(Path::new(path));
             }
         }
-        index.write().context("cannot write the git index")?;
+        index.write().git(format_args!(
+            "committed {}, but cannot write the git index",
+            short(oid)
+        ))?;
         Ok(oid)
     }
 
-    /// An index entry for the work tree's file at `path`: its content as a blob, and whether it
-    /// is executable.
-    fn entry_for(&self, path: &str) -> anyhow::Result<git2::IndexEntry> {
+    /// An index entry for `contents` at `path`: the bytes as a blob, executable when the work
+    /// tree's file is. No stat data, so that git compares the work tree's file by content.
+    fn entry_for(&self, path: &str, contents: &[u8]) -> anyhow::Result<git2::IndexEntry> {
         use std::os::unix::fs::PermissionsExt as _;
         let full = self.workdir.join(path);
-        let metadata =
-            std::fs::symlink_metadata(&full).with_context(|| format!("cannot stage `{path}`"))?;
+        let executable = std::fs::symlink_metadata(&full)
+            .is_ok_and(|metadata| metadata.permissions().mode() & 0o111 != 0);
         let blob = self
             .repo
-            .blob_path(&full)
-            .with_context(|| format!("cannot stage `{path}`"))?;
-        let executable = metadata.permissions().mode() & 0o111 != 0;
+            .blob(contents)
+            .git(format_args!("cannot stage `{path}`"))?;
         Ok(git2::IndexEntry {
             ctime: git2::IndexTime::new(0, 0),
             mtime: git2::IndexTime::new(0, 0),
@@ -310,12 +403,96 @@ impl Repo {
             mode: if executable { 0o100_755 } else { 0o100_644 },
             uid: 0,
             gid: 0,
-            file_size: u32::try_from(metadata.len()).unwrap_or(u32::MAX),
+            file_size: u32::try_from(contents.len()).unwrap_or(u32::MAX),
             id: blob,
             flags: u16::try_from(path.len().min(0xfff)).unwrap_or(0xfff),
             flags_extended: 0,
             path: path.as_bytes().to_vec(),
         })
+    }
+
+    /// Everything that would stop a commit on `branch` (the branch HEAD will be on), checked
+    /// before anything is written: a running git (`index.lock`, `HEAD.lock`), a locked branch
+    /// ref, and, for a topic (`switching`), the branch checked out in another worktree.
+    pub fn check_can_commit(&self, branch: Option<&str>, switching: bool) -> anyhow::Result<()> {
+        let git_dir = self.repo.path();
+        for lock in ["index.lock", "HEAD.lock"] {
+            let path = git_dir.join(lock);
+            if path.exists() {
+                bail!(
+                    "`{}` exists: another git command is running in this repository, or one crashed; wait for it, or remove the file if no git command is running",
+                    path.display()
+                );
+            }
+        }
+        let Some(branch) = branch else {
+            return Ok(());
+        };
+        let reference = format!("refs/heads/{branch}");
+        let lock = self.repo.commondir().join(format!("{reference}.lock"));
+        if lock.exists() {
+            bail!(
+                "branch `{branch}` is locked (`{}` exists): another git command is updating it, or one crashed; wait for it, or remove the file if no git command is running",
+                lock.display()
+            );
+        }
+        if switching {
+            for (path, head) in self.other_worktree_heads() {
+                if head.as_deref() == Some(reference.as_str()) {
+                    bail!(
+                        "branch `{branch}` is checked out in the worktree `{}`; choose another --topic, or switch that worktree to another branch",
+                        path.display()
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The HEAD reference of every other work tree of this repository (the main one included
+    /// when this is a linked one), with its path.
+    fn other_worktree_heads(&self) -> Vec<(PathBuf, Option<String>)> {
+        let mut heads = Vec::new();
+        let own = self.repo.path().canonicalize().ok();
+        let head_of = |repo: &Repository| -> Option<String> {
+            // HEAD is read as a symbolic reference: a branch without commits has no target.
+            repo.find_reference("HEAD")
+                .ok()?
+                .symbolic_target()
+                .ok()
+                .flatten()
+                .map(str::to_owned)
+        };
+        if let Ok(names) = self.repo.worktrees() {
+            for name in names.iter().flatten().flatten() {
+                let Ok(worktree) = self.repo.find_worktree(name) else {
+                    continue;
+                };
+                let Ok(repo) = Repository::open_from_worktree(&worktree) else {
+                    continue;
+                };
+                if repo.path().canonicalize().ok() == own {
+                    continue;
+                }
+                heads.push((worktree.path().to_path_buf(), head_of(&repo)));
+            }
+        }
+        if self.repo.is_worktree()
+            && let Ok(main) = Repository::open(self.repo.commondir())
+            && let Some(workdir) = main.workdir()
+        {
+            heads.push((workdir.to_path_buf(), head_of(&main)));
+        }
+        heads
+    }
+
+    /// The branch HEAD is on, as a name, even before its first commit.
+    pub fn head_branch(&self) -> Option<String> {
+        let head = self.repo.find_reference("HEAD").ok()?;
+        head.symbolic_target()
+            .ok()??
+            .strip_prefix("refs/heads/")
+            .map(str::to_owned)
     }
 
     /// Refuse a topic branch that cannot be used: an invalid name, or one that exists and
@@ -356,6 +533,31 @@ impl Repo {
             .commit(Some("HEAD"), signature, signature, message, &tree, &parents)?)
     }
 }
+
+/// The nearest directory at or above `path` whose `.git` is a file naming `git_dir`.
+fn gitlink_dir(path: &Path, git_dir: &Path) -> Option<PathBuf> {
+    let path = path.canonicalize().ok()?;
+    let git_dir = git_dir.canonicalize().ok()?;
+    for dir in path.ancestors() {
+        let dot_git = dir.join(".git");
+        let Ok(metadata) = std::fs::symlink_metadata(&dot_git) else {
+            continue;
+        };
+        if !metadata.is_file() {
+            return None;
+        }
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let target = text.strip_prefix("gitdir:")?.trim();
+        let target = dir.join(target).canonicalize().ok()?;
+        return (target == git_dir).then(|| dir.to_path_buf());
+    }
+    None
+}
+
+/// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an entry's extended flags.
+const SKIP_WORKTREE: u16 = 1 << 14;
+/// `GIT_INDEX_ENTRY_VALID` (assume-unchanged), in an entry's flags.
+const ASSUME_UNCHANGED: u16 = 0x8000;
 
 fn short(oid: Oid) -> String {
     oid.to_string()[..12].to_owned()

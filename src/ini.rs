@@ -13,7 +13,8 @@
 //!   tabs (setuptools writes tabs into sdists), and blank or comment lines inside a value do not
 //!   end it;
 //! - keys are case-folded, section names are not; a duplicate section or key is an error
-//!   (`strict=True`).
+//!   (`strict=True`);
+//! - lines end as Python's universal newlines end them: at `\r\n`, `\n` or a lone `\r`.
 //!
 //! uWSGI's ini files follow different rules and have their own scanner in
 //! [`crate::dialect::uwsgi_ini`].
@@ -155,7 +156,7 @@ struct Parser {
 impl Parser {
     fn run(mut self, text: &str) -> IniDocument<'_> {
         let mut lines = Vec::new();
-        for line in text::lines(text) {
+        for line in text::universal_lines(text) {
             let index = lines.len();
             let content_start = line.start_after_bom();
             let kind = self.classify(text, content_start, &line, index);
@@ -332,6 +333,26 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_cr_ends_a_line_as_in_universal_newlines() {
+        // configparser reads through universal newlines: `\r` alone is a line break, so the
+        // entry after it is a continuation line of its own.
+        let text =
+            "[entry_points]\rwsgi_scripts =\r    a-wsgi = a.b:c\r    b-wsgi = b.c:d\r\nx = 1";
+        let doc = IniDocument::parse(text);
+        assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+        assert_eq!(doc.lines.len(), 5);
+        let got = values(text);
+        assert_eq!(got[0].1, "wsgi_scripts");
+        assert_eq!(got[0].2, "\na-wsgi = a.b:c\nb-wsgi = b.c:d");
+        assert_eq!(got[1], ("entry_points".into(), "x".into(), "1".into()));
+        assert_eq!(doc.lines[3].line.number, 4);
+        // A stray `\r` inside what git calls one line starts a new line for configparser.
+        let doc = IniDocument::parse("[s]\nk = v\rjunk\n");
+        assert_eq!(doc.errors.len(), 1, "{:?}", doc.errors);
+        assert_eq!(doc.errors[0].line, 3);
+    }
+
+    #[test]
     fn errors_carry_line_numbers() {
         let doc = IniDocument::parse("x = 1\n[s]\nnot an option\n[s]\n");
         let lines: Vec<usize> = doc.errors.iter().map(|error| error.line).collect();
@@ -389,12 +410,12 @@ mod proptests {
         ]
     }
 
-    /// A document from random lines with mixed LF/CRLF endings, maybe a BOM, maybe no final
-    /// newline.
+    /// A document from random lines with mixed LF, CRLF and lone CR endings, maybe a BOM, maybe
+    /// no final newline.
     fn document() -> impl Strategy<Value = String> {
         (
             any::<bool>(),
-            prop::collection::vec((line(), any::<bool>()), 0..24),
+            prop::collection::vec((line(), 0..3u8), 0..24),
             any::<bool>(),
         )
             .prop_map(|(bom, lines, final_newline)| {
@@ -402,14 +423,14 @@ mod proptests {
                 if bom {
                     text.push('\u{feff}');
                 }
-                for (line, crlf) in lines {
+                for (line, ending) in lines {
                     text.push_str(&line);
-                    text.push_str(if crlf { "\r\n" } else { "\n" });
+                    text.push_str(["\n", "\r\n", "\r"][usize::from(ending)]);
                 }
                 if !final_newline {
                     if text.ends_with("\r\n") {
                         text.truncate(text.len() - 2);
-                    } else if text.ends_with('\n') {
+                    } else if text.ends_with(['\n', '\r']) {
                         text.pop();
                     }
                 }

@@ -2,13 +2,16 @@
 //!
 //! In this order: `--name SCRIPT=MODULE` flags; the project's own configuration
 //! (`[tool.wsgi-migrate.names]` in `pyproject.toml` or `[names]` in `wsgi-migrate.toml`); the
-//! built-in registry of the names upstream chose; and otherwise the rule upstream followed:
-//! one application is `<pkg>.wsgi.api`, several take each script's role token (`heat-wsgi-api-cfn`
-//! is `cfn`), and scripts whose targets are the same callable share one module (keystone's admin
-//! and public scripts).
+//! built-in registry of the names upstream chose, for the target the registry knows; and
+//! otherwise the rule upstream followed: one application is `<pkg>.wsgi.api`, several take each
+//! script's role token (`heat-wsgi-api-cfn` is `cfn`), and scripts whose targets are the same
+//! callable share one module (keystone's admin and public scripts). Scripts with different
+//! callables never share one. A module that already exists in the tree wins over all but the
+//! overrides; the planner (`plan::project`) looks for it.
 //!
-//! A name is either a bare server name (`osapi_compute`) or the full `<pkg>.wsgi.<server>` path;
-//! the governance goal asks for exactly that shape, so nothing else is accepted.
+//! A name is either a bare server name (`osapi_compute`), the full `<pkg>.wsgi.<server>` path, or
+//! the package `<pkg>.wsgi` itself (ironic's and mistral's choice); the governance goal asks for
+//! that shape, so nothing else is accepted.
 
 use std::collections::BTreeMap;
 
@@ -29,15 +32,19 @@ pub struct ModuleName {
     /// `nova.wsgi.osapi_compute`.
     pub dotted: String,
     /// `osapi_compute`.
+    /// Empty for the package `<pkg>.wsgi` itself.
     pub server: String,
     pub source: NameSource,
 }
 
-/// One script to name: its name and the callable it builds its application from, after aliases
-/// were resolved, so that two scripts calling the same function compare equal.
+/// One script to name: its name, its target as declared, and the callable it builds its
+/// application from after aliases were resolved, so that two scripts calling the same function
+/// compare equal.
 #[derive(Debug, Clone)]
 pub struct Script<'a> {
     pub name: &'a str,
+    /// `module:attr`, as the entry point declares it.
+    pub target: &'a str,
     pub callable: &'a str,
 }
 
@@ -49,38 +56,89 @@ pub struct Overrides {
 }
 
 /// Decide a module for each of `scripts`, which all belong to `package`.
+///
+/// The registry's name is used only for the target the registry knows (an older tree may
+/// declare the same script with another target), and never to put two scripts with different
+/// callables in one module: those take the rule's names instead (keystone before 2019 declared
+/// its admin and public scripts with two applications, which the registry merges).
 pub fn name_modules(
     package: &str,
     scripts: &[Script<'_>],
     overrides: &Overrides,
 ) -> Vec<Result<ModuleName, String>> {
     let defaults = rule_names(package, scripts);
-    scripts
+    let mut names: Vec<Result<ModuleName, String>> = scripts
         .iter()
-        .zip(defaults)
+        .zip(&defaults)
         .map(|(script, default)| {
             if let Some(name) = overrides.flags.get(script.name) {
                 return parse_name(package, name, NameSource::Flag)
                     .map_err(|problem| format!("--name {}={name}: {problem}", script.name));
             }
             if let Some(name) = overrides.config.get(script.name) {
-                return parse_name(package, name, NameSource::Config)
-                    .map_err(|problem| format!("configured name `{name}` for `{}`: {problem}", script.name));
+                return parse_name(package, name, NameSource::Config).map_err(|problem| {
+                    format!("configured name `{name}` for `{}`: {problem}", script.name)
+                });
             }
-            if let Some(name) = registry::lookup(script.name)
-                .and_then(|known| parse_name(package, &known.module, NameSource::Registry).ok())
-            {
+            if let Some(name) = registry_name(package, script) {
                 return Ok(name);
             }
-            parse_name(package, &default, NameSource::Rule).map_err(|problem| {
-                format!("cannot derive a module name for `{}` ({problem}); choose one with --name {}=SERVER", script.name, script.name)
-            })
+            rule_name(package, script, default)
         })
-        .collect()
+        .collect();
+    // A registry name shared by scripts with different callables goes back to the rule.
+    let mut callables: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (script, name) in scripts.iter().zip(&names) {
+        if let Ok(name) = name {
+            callables
+                .entry(name.dotted.clone())
+                .or_default()
+                .push(script.callable);
+        }
+    }
+    for ((script, default), name) in scripts.iter().zip(&defaults).zip(names.iter_mut()) {
+        let merged = name.as_ref().is_ok_and(|name| {
+            name.source == NameSource::Registry
+                && callables[&name.dotted]
+                    .iter()
+                    .any(|callable| *callable != script.callable)
+        });
+        if merged {
+            *name = rule_name(package, script, default);
+        }
+    }
+    names
 }
 
-/// Parse `server` or `<package>.wsgi.<server>`.
+/// The registry's module for `script`, when the registry knows the script with this target and
+/// its module lies in `package`.
+pub fn registry_name(package: &str, script: &Script<'_>) -> Option<ModuleName> {
+    registry::lookup(script.name)
+        .filter(|known| known.target == script.target)
+        .and_then(|known| parse_name(package, &known.module, NameSource::Registry).ok())
+}
+
+fn rule_name(package: &str, script: &Script<'_>, default: &str) -> Result<ModuleName, String> {
+    parse_name(package, default, NameSource::Rule).map_err(|problem| {
+        format!(
+            "cannot derive a module name for `{}` ({problem}); choose one with --name {}=SERVER",
+            script.name, script.name
+        )
+    })
+}
+
+/// Parse `server` or `<package>.wsgi.<server>`, or `<package>.wsgi` (or `__init__`) for the
+/// package itself; `server` is empty for the package.
 pub fn parse_name(package: &str, name: &str, source: NameSource) -> Result<ModuleName, String> {
+    // The package itself (`ironic.wsgi`, upstream ironic's and mistral's choice) holds the
+    // application in its `__init__.py`; `__init__` is another way to say so.
+    if name == format!("{package}.wsgi") || name == "__init__" {
+        return Ok(ModuleName {
+            dotted: format!("{package}.wsgi"),
+            server: String::new(),
+            source,
+        });
+    }
     let server = match name.rsplit_once('.') {
         None => name,
         Some((prefix, server)) if prefix == format!("{package}.wsgi") => server,
@@ -106,7 +164,7 @@ pub fn parse_name(package: &str, name: &str, source: NameSource) -> Result<Modul
 
 /// Upstream's rule: one callable gives `api`; several give each script's role token, and the
 /// scripts of one callable share the name of the first with a role (or `api`).
-fn rule_names(package: &str, scripts: &[Script<'_>]) -> Vec<String> {
+pub fn rule_names(package: &str, scripts: &[Script<'_>]) -> Vec<String> {
     let mut by_callable: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for script in scripts {
         by_callable
@@ -158,9 +216,18 @@ mod tests {
         scripts: &[(&str, &str)],
         overrides: &Overrides,
     ) -> Vec<Result<String, String>> {
+        let callables: Vec<String> = scripts
+            .iter()
+            .map(|(_, target)| target.replace(':', "."))
+            .collect();
         let scripts: Vec<Script<'_>> = scripts
             .iter()
-            .map(|(name, callable)| Script { name, callable })
+            .zip(&callables)
+            .map(|((name, target), callable)| Script {
+                name,
+                target,
+                callable,
+            })
             .collect();
         name_modules(package, &scripts, overrides)
             .into_iter()
@@ -169,7 +236,25 @@ mod tests {
     }
 
     #[test]
-    fn registry_gives_upstream_names() {
+    fn registry_gives_upstream_names_for_the_targets_it_knows() {
+        let nova = [
+            (
+                "nova-api-wsgi",
+                "nova.api.openstack.compute.wsgi:init_application",
+            ),
+            (
+                "nova-metadata-wsgi",
+                "nova.api.metadata.wsgi:init_application",
+            ),
+        ];
+        assert_eq!(
+            names("nova", &nova, &Overrides::default()),
+            vec![
+                Ok("nova.wsgi.osapi_compute".into()),
+                Ok("nova.wsgi.metadata".into())
+            ]
+        );
+        // Another target than the registry knows: the rule.
         let got = names(
             "nova",
             &[("nova-api-wsgi", "a:f"), ("nova-metadata-wsgi", "b:g")],
@@ -177,10 +262,73 @@ mod tests {
         );
         assert_eq!(
             got,
+            vec![Ok("nova.wsgi.api".into()), Ok("nova.wsgi.metadata".into())]
+        );
+        // The package itself, as ironic shipped it.
+        let got = names(
+            "ironic",
+            &[("ironic-api-wsgi", "ironic.api.wsgi:initialize_wsgi_app")],
+            &Overrides::default(),
+        );
+        assert_eq!(got, vec![Ok("ironic.wsgi".into())]);
+    }
+
+    #[test]
+    fn registry_never_merges_two_callables() {
+        // keystone before 2019: two scripts, two applications, one registry module.
+        let got = names(
+            "keystone",
+            &[
+                (
+                    "keystone-wsgi-admin",
+                    "keystone.server.wsgi:initialize_admin_application",
+                ),
+                (
+                    "keystone-wsgi-public",
+                    "keystone.server.wsgi:initialize_public_application",
+                ),
+            ],
+            &Overrides::default(),
+        );
+        assert_eq!(
+            got,
             vec![
-                Ok("nova.wsgi.osapi_compute".into()),
-                Ok("nova.wsgi.metadata".into())
+                Ok("keystone.wsgi.admin".into()),
+                Ok("keystone.wsgi.public".into())
             ]
+        );
+        // Since 2019 admin is an alias of public: one callable, the registry's one module.
+        let scripts = [
+            Script {
+                name: "keystone-wsgi-admin",
+                target: "keystone.server.wsgi:initialize_admin_application",
+                callable: "keystone.server.wsgi.initialize_public_application",
+            },
+            Script {
+                name: "keystone-wsgi-public",
+                target: "keystone.server.wsgi:initialize_public_application",
+                callable: "keystone.server.wsgi.initialize_public_application",
+            },
+        ];
+        let got: Vec<String> = name_modules("keystone", &scripts, &Overrides::default())
+            .into_iter()
+            .map(|name| name.unwrap().dotted)
+            .collect();
+        assert_eq!(got, vec!["keystone.wsgi.api", "keystone.wsgi.api"]);
+    }
+
+    #[test]
+    fn the_package_itself_is_a_name() {
+        let name = parse_name("toy", "__init__", NameSource::Flag).unwrap();
+        assert_eq!(
+            (name.dotted.as_str(), name.server.as_str()),
+            ("toy.wsgi", "")
+        );
+        assert_eq!(
+            parse_name("toy", "toy.wsgi", NameSource::Flag)
+                .unwrap()
+                .dotted,
+            "toy.wsgi"
         );
     }
 
@@ -223,7 +371,16 @@ mod tests {
         };
         let got = names(
             "nova",
-            &[("nova-api-wsgi", "a:f"), ("nova-metadata-wsgi", "b:g")],
+            &[
+                (
+                    "nova-api-wsgi",
+                    "nova.api.openstack.compute.wsgi:init_application",
+                ),
+                (
+                    "nova-metadata-wsgi",
+                    "nova.api.metadata.wsgi:init_application",
+                ),
+            ],
             &overrides,
         );
         assert_eq!(

@@ -188,6 +188,89 @@ pub fn builds_application_at_import(source: &str) -> bool {
     })
 }
 
+/// Whether `source` defines a module-level `application`: assigned at the top level (or in a
+/// top-level block such as pbr's `with app_lock:`), defined, or imported under that name.
+pub fn defines_application(source: &str) -> bool {
+    source.lines().any(|line| {
+        let code = line.split('#').next().unwrap_or_default();
+        let top = !code.starts_with([' ', '\t']);
+        let trimmed = code.trim();
+        let assigned = trimmed
+            .strip_prefix("application")
+            .map(str::trim_start)
+            .is_some_and(|rest| {
+                (rest.starts_with('=') && !rest.starts_with("==")) || rest.starts_with(':')
+            });
+        let defined = top
+            && (trimmed.starts_with("def application(")
+                || trimmed.starts_with("class application"));
+        let imported = top
+            && (trimmed.starts_with("from ") || trimmed.starts_with("import "))
+            && trimmed
+                .split([',', ' ', '(', ')'])
+                .any(|word| word == "application")
+            && !trimmed.starts_with("import application");
+        assigned && (top || line_is_in_top_level_block(source, line)) || defined || imported
+    })
+}
+
+/// Whether the indented `line` of `source` sits in a block opened at the top level by `with`,
+/// `if` or `try` (pbr's lock), rather than in a function or class.
+fn line_is_in_top_level_block(source: &str, line: &str) -> bool {
+    let position = line.as_ptr() as usize - source.as_ptr() as usize;
+    source[..position]
+        .lines()
+        .rev()
+        .find(|above| !above.trim().is_empty() && !above.starts_with([' ', '\t', '#']))
+        .is_some_and(|opener| {
+            ["with ", "if ", "try:", "else:", "elif "]
+                .iter()
+                .any(|keyword| opener.starts_with(keyword))
+        })
+}
+
+/// The dotted paths called in the body of the top-level function `function` of `source` (the
+/// module `module`), with the file's imports resolved: nova's `init_application` in
+/// `nova.api.openstack.compute.wsgi` calls `nova.api.openstack.wsgi_app.init_application`.
+pub fn function_calls(source: &str, module: &str, function: &str) -> Vec<String> {
+    let imports = imported_names(source);
+    let header = format!("def {function}(");
+    let mut lines = source.lines().skip_while(|line| !line.starts_with(&header));
+    if lines.next().is_none() {
+        return Vec::new();
+    }
+    let mut calls = Vec::new();
+    for line in lines {
+        if !line.trim().is_empty() && !line.starts_with([' ', '\t', '#']) {
+            break;
+        }
+        let code = line.split('#').next().unwrap_or_default();
+        for (index, _) in code.match_indices('(') {
+            let before = &code[..index];
+            let start = before
+                .rfind(|c: char| !(c == '_' || c == '.' || c.is_ascii_alphanumeric()))
+                .map_or(0, |position| position + 1);
+            let called = &before[start..];
+            if !is_dotted_path(called) {
+                continue;
+            }
+            let (head, tail) = called
+                .split_once('.')
+                .map_or((called, None), |(head, tail)| (head, Some(tail)));
+            let resolved = imports
+                .iter()
+                .rev()
+                .find(|(local, _)| local == head)
+                .map_or_else(|| format!("{module}.{head}"), |(_, full)| full.clone());
+            calls.push(match tail {
+                Some(tail) => format!("{resolved}.{tail}"),
+                None => resolved,
+            });
+        }
+    }
+    calls
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,6 +321,43 @@ mod tests {
         assert!(!builds_application_at_import(
             "application = None\n    application = f()\n"
         ));
+    }
+
+    #[test]
+    fn module_level_applications() {
+        for source in [
+            "application = None\nwith lock:\n    if application is None:\n        application = f()\n",
+            "import sys\napplication = api_app.load_app()\n",
+            "from ironic.wsgi import application  # noqa\n",
+            "def application(environ, start_response):\n    pass\n",
+            "application: object = None\n",
+        ] {
+            assert!(defines_application(source), "{source}");
+        }
+        for source in [
+            "def init():\n    application = f()\n    return application\n",
+            "if application == x:\n    pass\n",
+            "# application = f()\n",
+            "from toy.app import application_factory\n",
+            "",
+        ] {
+            assert!(!defines_application(source), "{source}");
+        }
+    }
+
+    #[test]
+    fn calls_inside_a_function() {
+        let source = "from nova.api.openstack import wsgi_app\n\nNAME = 'x'\n\n\ndef init_application():\n    return wsgi_app.init_application(NAME)\n\n\ndef other():\n    return helper()\n";
+        assert_eq!(
+            function_calls(
+                source,
+                "nova.api.openstack.compute.wsgi",
+                "init_application"
+            ),
+            vec!["nova.api.openstack.wsgi_app.init_application"]
+        );
+        assert_eq!(function_calls(source, "m", "other"), vec!["m.helper"]);
+        assert!(function_calls(source, "m", "missing").is_empty());
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub struct Migration {
     pub modules: Vec<(String, String)>,
     /// The scripts whose entry points this run removes.
     pub removed: Vec<String>,
+    /// Whether every `<pkg>.wsgi` package of `packages` is new; when one already existed
+    /// (cinder's, karbor's), the note says the modules were added to it.
+    pub new_packages: bool,
 }
 
 /// Which sections a note file holds.
@@ -114,21 +117,43 @@ fn features(migration: &Migration) -> String {
             "scripts"
         },
     );
-    let text = format!(
-        "A new {}, {}, has been added as a place to gather WSGI ``application`` objects. \
-         It provides the {module_word} {}, which {replace} the {} {script_word}. Deployment tools \
-         should load the {module_word} instead of the {script_word}, which also makes servers \
-         such as gunicorn and uWSGI simpler to configure. For example, a uWSGI configuration \
-         that reads::",
-        if packages.len() == 1 {
-            "package"
-        } else {
-            "packages"
-        },
-        literal(&packages),
-        literal(&modules),
-        literal(&scripts),
+    let package_word = if packages.len() == 1 {
+        "package"
+    } else {
+        "packages"
+    };
+    let advice = format!(
+        "Deployment tools should load the {module_word} instead of the {script_word}, which also \
+         makes servers such as gunicorn and uWSGI simpler to configure. For example, a uWSGI \
+         configuration that reads::"
     );
+    let text = if !migration.new_packages {
+        format!(
+            "The {module_word} {}, which {replace} the {} {script_word}, {} been added to the \
+             existing {package_word} {}. {advice}",
+            literal(&modules),
+            literal(&scripts),
+            if modules.len() == 1 { "has" } else { "have" },
+            literal(&packages),
+        )
+    } else if modules == packages {
+        // The package itself holds the application (ironic's and mistral's layout).
+        format!(
+            "A new {package_word}, {}, has been added as a place to gather WSGI ``application`` \
+             objects. It replaces the {} {script_word}. {advice}",
+            literal(&packages),
+            literal(&scripts),
+        )
+    } else {
+        format!(
+            "A new {package_word}, {}, has been added as a place to gather WSGI ``application`` \
+             objects. It provides the {module_word} {}, which {replace} the {} {script_word}. \
+             {advice}",
+            literal(&packages),
+            literal(&modules),
+            literal(&scripts),
+        )
+    };
     let (script, module) = migration.modules.first().cloned().unwrap_or_default();
     format!(
         "{}\n      [uwsgi]\n      wsgi-file = /usr/local/bin/{script}\n\n    becomes::\n\n      [uwsgi]\n      module = {module}:application\n",
@@ -175,7 +200,36 @@ mod tests {
             } else {
                 Vec::new()
             },
+            new_packages: true,
         }
+    }
+
+    #[test]
+    fn an_existing_package_is_not_called_new() {
+        let karbor = Migration {
+            packages: vec!["karbor".into()],
+            modules: vec![("karbor-wsgi".into(), "karbor.wsgi.api".into())],
+            removed: vec!["karbor-wsgi".into()],
+            new_packages: false,
+        };
+        let text = note(&karbor, Sections::Features);
+        assert!(!text.contains("A new package"), "{text}");
+        assert!(
+            text.starts_with("---\nfeatures:\n  - |\n    The module ``karbor.wsgi.api``, which replaces the ``karbor-wsgi`` script,\n    has been added to the existing package ``karbor.wsgi``."),
+            "{text}"
+        );
+        let ironic = Migration {
+            packages: vec!["ironic".into()],
+            modules: vec![("ironic-api-wsgi".into(), "ironic.wsgi".into())],
+            removed: Vec::new(),
+            new_packages: true,
+        };
+        let text = note(&ironic, Sections::Features);
+        assert!(
+            text.contains("A new package, ``ironic.wsgi``, has been added")
+                && text.contains("It replaces the ``ironic-api-wsgi`` script."),
+            "{text}"
+        );
     }
 
     #[test]

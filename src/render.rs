@@ -272,12 +272,30 @@ pub fn diff(plan: &Plan, paths: Paths<'_>) -> String {
     out
 }
 
+/// The hunks of a unified diff over lines as git splits them, at `\n` only: a lone `\r` (a
+/// line break for Python's configparser) stays inside its line, so `git apply` accepts the diff.
 fn hunks(before: &str, after: &str, old: &str, new: &str) -> String {
-    TextDiff::from_lines(before, after)
-        .unified_diff()
-        .context_radius(3)
-        .header(old, new)
-        .to_string()
+    let old_lines: Vec<&str> = before.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = after.split_inclusive('\n').collect();
+    let diff = TextDiff::configure().diff_slices(&old_lines, &new_lines);
+    let mut out = String::new();
+    for ops in diff.grouped_ops(3) {
+        if out.is_empty() {
+            let _ = writeln!(out, "--- {old}\n+++ {new}");
+        }
+        let _ = writeln!(out, "{}", similar::udiff::UnifiedHunkHeader::new(&ops));
+        for op in &ops {
+            for change in diff.iter_changes(op) {
+                let line = change.value();
+                out.push_str(&change.tag().to_string());
+                out.push_str(line);
+                if !line.ends_with('\n') {
+                    out.push_str("\n\\ No newline at end of file\n");
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Colour a diff's added and removed lines for a terminal.
@@ -322,8 +340,8 @@ pub fn count(n: usize, word: &str) -> String {
     format!("{n} {plural}")
 }
 
-/// `3 entry points (2 modules to generate, 1 already migrated), 4 references (...), 5 files to
-/// change, 0 errors, 1 warning`.
+/// `3 entry points (2 modules to generate, 1 existing), 4 references (...), 5 files to change,
+/// 0 errors, 1 warning`.
 pub fn summary(plan: &Plan) -> String {
     let by_status = |status: EntryStatus| {
         plan.entry_points
@@ -350,10 +368,10 @@ pub fn summary(plan: &Plan) -> String {
             .count()
     };
     format!(
-        "{} ({} to generate, {} already migrated), {} ({} to rewrite, {} manual, {} ok), {} to change, {}, {}",
+        "{} ({} to generate, {} existing), {} ({} to rewrite, {} manual, {} ok), {} to change, {}, {}",
         count(plan.entry_points.len(), "entry point"),
         count(modules.len(), "module"),
-        by_status(EntryStatus::Migrated),
+        by_status(EntryStatus::Exists),
         count(plan.references.len(), "reference"),
         action(Action::Rewrite),
         action(Action::Manual),

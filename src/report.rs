@@ -103,14 +103,14 @@ pub fn findings(plan: &Plan, paths: Paths<'_>) -> Vec<Finding> {
                     }
                 ),
             ),
-            (EntryStatus::Migrated, true) => (
+            (EntryStatus::Exists, true) => (
                 Kind::Rewrite,
                 format!(
                     "`{}` is still declared in wsgi_scripts although `{module}` exists; `wsgi-migrate apply` removes it",
                     entry.script
                 ),
             ),
-            (EntryStatus::Migrated, false) => (
+            (EntryStatus::Exists, false) => (
                 Kind::Ok,
                 format!(
                     "`{}` already has module `{module}`; the entry point is kept",

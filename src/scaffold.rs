@@ -189,13 +189,18 @@ pub fn replaced_scripts(source: &str) -> Vec<String> {
         .collect()
 }
 
-/// The Apache-2.0 licence comment block of a Python file, from its "Licensed under" line to
-/// the end of the comment block, if the file carries one; line endings are normalised to `\n`.
+/// The Apache-2.0 licence header of a Python file, as a comment block from its "Licensed
+/// under" line to the end of the block, or as a module docstring (freezer's `"""` header) from
+/// that line to the closing quotes, in the form the file uses, if it carries one; line endings
+/// are normalised to `\n`. The generated module is checked by hacking's H102 like the rest.
 pub fn licence_header(source: &str) -> Option<String> {
     let lines: Vec<&str> = source
         .lines()
         .map(|line| line.trim_end_matches('\r'))
         .collect();
+    if let Some(header) = licence_docstring(&lines) {
+        return Some(header);
+    }
     let start = lines
         .iter()
         .take_while(|line| line.starts_with('#'))
@@ -216,6 +221,44 @@ pub fn licence_header(source: &str) -> Option<String> {
         kept.pop();
     }
     Some(kept.iter().map(|line| format!("{line}\n")).collect())
+}
+
+/// The licence as a module docstring: the file's first statement is a `"""` string holding
+/// "Licensed under the Apache License"; copyright lines above that sentence are dropped.
+fn licence_docstring(lines: &[&str]) -> Option<String> {
+    let open = lines
+        .iter()
+        .position(|line| !line.trim().is_empty() && !line.starts_with('#'))?;
+    let first = lines[open];
+    let quote = ["\"\"\"", "'''"]
+        .into_iter()
+        .find(|quote| first.starts_with(quote))?;
+    // A one-line docstring, or one whose text starts on the opening line, is not a header.
+    if first.trim_end() != quote {
+        return None;
+    }
+    let close = open
+        + 1
+        + lines[open + 1..]
+            .iter()
+            .position(|line| line.contains(quote))?;
+    let start = open
+        + 1
+        + lines[open + 1..close]
+            .iter()
+            .position(|line| line.contains("Licensed under the Apache License"))?;
+    let mut kept: Vec<&str> = lines[start..close].to_vec();
+    while kept.last().is_some_and(|line| line.trim().is_empty()) {
+        kept.pop();
+    }
+    let mut out = format!("{quote}\n");
+    for line in kept {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(quote);
+    out.push('\n');
+    Some(out)
 }
 
 #[cfg(test)]
@@ -297,5 +340,19 @@ mod tests {
             "#    Licensed under the Apache License, Version 2.0 (the \"License\"); you may\n#    not use this file except in compliance with the License.\n"
         );
         assert_eq!(licence_header("import os\n"), None);
+    }
+
+    #[test]
+    fn licence_docstring_is_kept_as_a_docstring() {
+        let source = "\"\"\"\n(c) Copyright 2014,2015 Hewlett-Packard Development Company, L.P.\n\nLicensed under the Apache License, Version 2.0 (the \"License\");\nyou may not use this file except in compliance with the License.\n\n\"\"\"\n\nimport os\n";
+        assert_eq!(
+            licence_header(source).unwrap(),
+            "\"\"\"\nLicensed under the Apache License, Version 2.0 (the \"License\");\nyou may not use this file except in compliance with the License.\n\"\"\"\n"
+        );
+        assert_eq!(
+            licence_header("\"\"\"Licensed under the Apache License.\"\"\"\n"),
+            None
+        );
+        assert_eq!(licence_header("\"\"\"\nJust a docstring.\n\"\"\"\n"), None);
     }
 }

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use toml_edit::Document;
 
-use crate::dialect::{AppTarget, ScriptMap};
+use crate::dialect::{AppTarget, MAP_HEADER, ScriptMap};
 use crate::python;
 use crate::registry;
 use crate::text::LineIndex;
@@ -165,10 +165,6 @@ pub fn parse_map_file(text: &str) -> Result<BTreeMap<String, AppTarget>, Vec<(us
         Err(errors)
     }
 }
-
-/// The first line of a printed map, by which a map kept in a repository is recognised.
-pub const MAP_HEADER: &str =
-    "# Which module replaces which PBR wsgi script; read by `wsgi-migrate --map FILE`.";
 
 /// The map as TOML that [`parse_map_file`] reads back.
 pub fn to_toml(entries: &BTreeMap<String, MapEntry>) -> String {

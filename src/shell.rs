@@ -19,44 +19,67 @@ pub enum Token {
 /// Tokenize `text` up to an unquoted comment. Unbalanced quotes end the last word at the end of
 /// the text rather than failing: a rewriter then simply finds nothing it recognises there.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let byte = bytes[at];
-        match byte {
-            b' ' | b'\t' | b'\r' => at += 1,
-            b'\\' if bytes.get(at + 1) == Some(&b'\n') => at += 2,
-            b'\\' if bytes.get(at + 1) == Some(&b'\r') && bytes.get(at + 2) == Some(&b'\n') => {
-                at += 3
-            }
-            b'#' => {
-                // A comment runs to the end of the line.
-                while at < bytes.len() && bytes[at] != b'\n' {
-                    at += 1;
-                }
-            }
-            b'\n' | b';' | b'(' | b')' => {
-                tokens.push(Token::Operator(at..at + 1));
-                at += 1;
-            }
-            b'&' | b'|' => {
-                let len = if bytes.get(at + 1) == Some(&byte) {
-                    2
-                } else {
-                    1
-                };
-                tokens.push(Token::Operator(at..at + len));
-                at += len;
-            }
-            _ => {
-                let end = word_end(bytes, at);
-                tokens.push(Token::Word(at..end));
-                at = end;
-            }
+    Tokens::new(text).collect()
+}
+
+/// The tokens of a text one at a time, for callers that stop early: reading a file's
+/// here-documents tokenizes only up to each one's body, not the rest of the file each time.
+pub struct Tokens<'t> {
+    bytes: &'t [u8],
+    at: usize,
+}
+
+impl<'t> Tokens<'t> {
+    pub fn new(text: &'t str) -> Tokens<'t> {
+        Tokens {
+            bytes: text.as_bytes(),
+            at: 0,
         }
     }
-    tokens
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let bytes = self.bytes;
+        while self.at < bytes.len() {
+            let at = self.at;
+            let byte = bytes[at];
+            match byte {
+                b' ' | b'\t' | b'\r' => self.at += 1,
+                b'\\' if bytes.get(at + 1) == Some(&b'\n') => self.at += 2,
+                b'\\' if bytes.get(at + 1) == Some(&b'\r') && bytes.get(at + 2) == Some(&b'\n') => {
+                    self.at += 3
+                }
+                b'#' => {
+                    // A comment runs to the end of the line.
+                    while self.at < bytes.len() && bytes[self.at] != b'\n' {
+                        self.at += 1;
+                    }
+                }
+                b'\n' | b';' | b'(' | b')' => {
+                    self.at += 1;
+                    return Some(Token::Operator(at..at + 1));
+                }
+                b'&' | b'|' => {
+                    let len = if bytes.get(at + 1) == Some(&byte) {
+                        2
+                    } else {
+                        1
+                    };
+                    self.at += len;
+                    return Some(Token::Operator(at..at + len));
+                }
+                _ => {
+                    let end = word_end(bytes, at);
+                    self.at = end;
+                    return Some(Token::Word(at..end));
+                }
+            }
+        }
+        None
+    }
 }
 
 /// The words of `text`, ignoring operators.

@@ -51,6 +51,18 @@ pub fn bom_len(text: &str) -> usize {
 /// Iterate over the physical lines of `text`. A BOM stays part of the first line's content;
 /// callers that care start from [`Line::start_after_bom`].
 pub fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    split(text, false)
+}
+
+/// Iterate over the lines of `text` as Python's universal newlines see them (what
+/// `configparser`, and so PBR and setuptools, read `setup.cfg` with): `\r\n`, `\n` and a lone
+/// `\r` each end a line. Only the INI reader uses this; every other dialect's tools (and git)
+/// end lines at `\n` alone, so [`lines`] keeps a lone `\r` inside its line.
+pub fn universal_lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    split(text, true)
+}
+
+fn split(text: &str, lone_cr: bool) -> impl Iterator<Item = Line<'_>> {
     let mut start = 0;
     let mut number = 0;
     std::iter::from_fn(move || {
@@ -59,7 +71,19 @@ pub fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
         }
         number += 1;
         let rest = &text[start..];
-        let (content_len, ending_len) = match rest.find('\n') {
+        let end = if lone_cr {
+            memchr::memchr2(b'\n', b'\r', rest.as_bytes())
+        } else {
+            memchr::memchr(b'\n', rest.as_bytes())
+        };
+        let (content_len, ending_len) = match end {
+            Some(at) if rest.as_bytes()[at] == b'\r' => {
+                if rest.as_bytes().get(at + 1) == Some(&b'\n') {
+                    (at, 2)
+                } else {
+                    (at, 1)
+                }
+            }
             Some(newline) if newline > 0 && rest.as_bytes()[newline - 1] == b'\r' => {
                 (newline - 1, 2)
             }
@@ -91,11 +115,48 @@ impl LineIndex {
         LineIndex { starts }
     }
 
+    /// The byte offset where 1-based line `line` starts; `None` past the last line.
+    pub fn start_of(&self, line: usize) -> Option<usize> {
+        line.checked_sub(1)
+            .and_then(|index| self.starts.get(index).copied())
+    }
+
+    /// The byte offset where the line holding `offset` starts.
+    pub fn line_start(&self, offset: usize) -> usize {
+        self.starts[self.line_of(offset) - 1]
+    }
+
     pub fn line_of(&self, offset: usize) -> usize {
         match self.starts.binary_search(&offset) {
             Ok(index) => index + 1,
             Err(index) => index,
         }
+    }
+}
+
+/// Every occurrence of one needle in a text, found in one pass, so that "does this stretch of the
+/// text hold the needle" costs a binary search rather than a read of the stretch: asking it for
+/// each of many mentions on one long line stays linear in the text.
+#[derive(Debug, Clone)]
+pub struct Occurrences {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl Occurrences {
+    pub fn new(text: &str, needle: &str) -> Occurrences {
+        Occurrences {
+            starts: text.match_indices(needle).map(|(at, _)| at).collect(),
+            len: needle.len(),
+        }
+    }
+
+    /// Whether the needle occurs wholly inside `range`.
+    pub fn within(&self, range: std::ops::Range<usize>) -> bool {
+        let first = self.starts.partition_point(|start| *start < range.start);
+        self.starts
+            .get(first)
+            .is_some_and(|start| start + self.len <= range.end)
     }
 }
 
@@ -126,6 +187,20 @@ mod tests {
     }
 
     #[test]
+    fn universal_lines_end_at_a_lone_cr() {
+        let text = "a\rb\r\nc\nd\r";
+        let all: Vec<_> = universal_lines(text).collect();
+        let contents: Vec<_> = all.iter().map(|line| line.content).collect();
+        assert_eq!(contents, ["a", "b", "c", "d"]);
+        let endings: Vec<_> = all.iter().map(|line| line.ending(text)).collect();
+        assert_eq!(endings, ["\r", "\r\n", "\n", "\r"]);
+        assert_eq!(all[3].number, 4);
+        // The git view keeps the lone `\r` inside the line.
+        let git: Vec<_> = lines(text).map(|line| line.content).collect();
+        assert_eq!(git, ["a\rb", "c", "d\r"]);
+    }
+
+    #[test]
     fn line_index_maps_offsets() {
         let index = LineIndex::new("ab\ncd\n\nef");
         assert_eq!(index.line_of(0), 1);
@@ -133,6 +208,26 @@ mod tests {
         assert_eq!(index.line_of(3), 2);
         assert_eq!(index.line_of(6), 3);
         assert_eq!(index.line_of(8), 4);
+        assert_eq!(index.start_of(1), Some(0));
+        assert_eq!(index.start_of(4), Some(7));
+        assert_eq!(index.start_of(5), None);
+        assert_eq!(index.start_of(0), None);
+        assert_eq!(index.line_start(4), 3);
+        assert_eq!(index.line_start(7), 7);
+        assert_eq!(index.line_start(9), 7);
+    }
+
+    #[test]
+    fn occurrences_answer_for_any_stretch() {
+        let text = "a wsgi-file b wsgi-file";
+        let found = Occurrences::new(text, "wsgi-file");
+        assert!(found.within(0..text.len()));
+        assert!(found.within(2..11));
+        assert!(!found.within(2..10));
+        assert!(!found.within(3..13));
+        assert!(found.within(3..23));
+        assert!(!found.within(23..23));
+        assert!(!Occurrences::new(text, "module").within(0..text.len()));
     }
 
     #[test]

@@ -3,10 +3,18 @@
 //!
 //! In a git work tree the files are those git tracks or would track (untracked and not ignored),
 //! exactly what a commit can contain; a tracked file matching an ignore pattern is still there.
-//! Elsewhere the walk honours the `.gitignore` files inside the tree, skips version-control,
-//! virtualenv, tox and build directories, and never follows a symbolic link: a linked file or
+//! A tracked directory that became a symbolic link is not read through (a warning says so), so
+//! `scan`, `apply --dry-run` and `apply` agree. Elsewhere (a `git archive` export, an sdist) no
+//! `.gitignore` applies (an export's `.gitignore` saying `lib` must not hide DevStack's
+//! `devstack/lib/<project>`): the walk skips only version-control, virtualenv, tox, build and
+//! cache directories and the apply journal, and never follows a symbolic link: a linked file or
 //! directory is neither read nor written, so nothing outside the tree can be reached through one.
-//! Files are read on demand, once, and only when a stage asks for them.
+//! Pseudo file systems (procfs, sysfs, ...) mounted in the tree are not entered.
+//!
+//! Files are read on demand, once, and only when a stage asks for them, and only regular files:
+//! every open is `O_NOFOLLOW | O_NONBLOCK` and checked with `fstat` (and `fstatfs`, since a
+//! procfs file is "regular" with size 0 and its read may block) before a byte is read, so a
+//! FIFO, socket or device never hangs a scan. Paths the walk cannot open are warnings.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,6 +24,7 @@ use anyhow::{Context as _, bail};
 
 use std::io::Read as _;
 
+use crate::diagnostic::Diagnostic;
 use crate::plan::{BINARY_SNIFF, Source};
 
 /// Directory names never descended into.
@@ -46,6 +55,7 @@ pub struct Workspace {
     root: PathBuf,
     files: BTreeSet<String>,
     dirs: BTreeSet<String>,
+    warnings: Vec<Diagnostic>,
 }
 
 impl Workspace {
@@ -67,8 +77,35 @@ impl Workspace {
         if let Some((repo, prefix)) = inside.filter(|(repo, prefix)| !repo.is_ignored(prefix)) {
             let mut files = BTreeSet::new();
             let mut dirs = BTreeSet::new();
-            for file in repo.listed_files(&prefix)? {
-                // A tracked file deleted from the work tree, or a symbolic link, is not read.
+            let mut warnings = Vec::new();
+            // Whether each directory (relative to the root) is a real directory, not a link.
+            let mut real_dirs: std::collections::HashMap<String, bool> =
+                std::collections::HashMap::new();
+            'files: for file in repo.listed_files(&prefix)? {
+                let mut end = 0;
+                while let Some(slash) = file[end..].find('/') {
+                    end += slash;
+                    let dir = &file[..end];
+                    let real = *real_dirs.entry(dir.to_owned()).or_insert_with(|| {
+                        let metadata = std::fs::symlink_metadata(root.join(dir));
+                        if metadata
+                            .as_ref()
+                            .is_ok_and(|metadata| metadata.file_type().is_symlink())
+                        {
+                            warnings.push(Diagnostic::warning(
+                                dir,
+                                None,
+                                "git tracks files in this directory, but it is now a symbolic link: they are not read through it (nor written); replace the link by the directory, or commit the change",
+                            ));
+                        }
+                        metadata.is_ok_and(|metadata| metadata.is_dir())
+                    });
+                    if !real {
+                        continue 'files;
+                    }
+                    end += 1;
+                }
+                // A tracked file deleted from the work tree, a symbolic link, a FIFO: not read.
                 let is_file = std::fs::symlink_metadata(root.join(&file))
                     .is_ok_and(|metadata| metadata.is_file());
                 if !is_file {
@@ -87,35 +124,86 @@ impl Workspace {
                 root: root.to_owned(),
                 files,
                 dirs,
+                warnings,
             });
         }
         Self::walk(root)
     }
 
-    /// Walk `root`, which is not in a git work tree, honouring the ignore files inside it.
+    /// Walk `root`, which is not in a git work tree: only the built-in skip list applies.
     fn walk(root: &Path) -> anyhow::Result<Workspace> {
+        use std::os::unix::fs::MetadataExt as _;
         let files = Mutex::new(BTreeSet::new());
         let dirs = Mutex::new(BTreeSet::new());
+        let warnings = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let root_device = std::fs::metadata(root)
+            .with_context(|| format!("cannot open `{}`", root.display()))?
+            .dev();
+        let filter_root = root.to_owned();
+        let filter_warnings = std::sync::Arc::clone(&warnings);
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
-            .git_ignore(true)
-            .git_exclude(true)
+            .ignore(false)
+            .git_ignore(false)
+            .git_exclude(false)
             .git_global(false)
             .require_git(false)
-            // Ignore files above the root belong to no repository this tree is part of.
             .parents(false)
             .follow_links(false)
-            .filter_entry(|entry| {
+            .filter_entry(move |entry| {
                 let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
-                !(is_dir
-                    && entry.depth() > 0
-                    && is_skipped_dir(&entry.file_name().to_string_lossy()))
+                if entry.depth() == 0 {
+                    return true;
+                }
+                let name = entry.file_name().to_string_lossy();
+                if !is_dir {
+                    return name != crate::journal::ROOT_NAME;
+                }
+                if is_skipped_dir(&name) {
+                    return false;
+                }
+                // Another file system mounted here: not a pseudo one (procfs's files block).
+                let mounted = entry
+                    .metadata()
+                    .is_ok_and(|metadata| metadata.dev() != root_device);
+                if mounted && let Some(kind) = pseudo_file_system(entry.path()) {
+                    let relative = entry
+                        .path()
+                        .strip_prefix(&filter_root)
+                        .ok()
+                        .and_then(relative_path)
+                        .unwrap_or_default();
+                    if let Ok(mut warnings) = filter_warnings.lock() {
+                        warnings.push(Diagnostic::warning(
+                            &relative,
+                            None,
+                            format!("a {kind} file system is mounted here; not read"),
+                        ));
+                    }
+                    return false;
+                }
+                true
             })
             .build_parallel();
         walker.run(|| {
             Box::new(|entry| {
-                let Ok(entry) = entry else {
-                    return ignore::WalkState::Continue;
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(error) => {
+                        let (path, message) = walk_error(&error);
+                        let relative = path
+                            .and_then(|path| path.strip_prefix(root).ok())
+                            .and_then(relative_path)
+                            .unwrap_or_default();
+                        if let Ok(mut warnings) = warnings.lock() {
+                            warnings.push(Diagnostic::warning(
+                                &relative,
+                                None,
+                                format!("cannot open: {message}"),
+                            ));
+                        }
+                        return ignore::WalkState::Continue;
+                    }
                 };
                 let Some(kind) = entry.file_type() else {
                     return ignore::WalkState::Continue;
@@ -137,10 +225,13 @@ impl Workspace {
                 ignore::WalkState::Continue
             })
         });
+        let mut warnings = warnings.lock().map(|w| w.clone()).unwrap_or_default();
+        warnings.sort_by(|a, b| a.file.cmp(&b.file));
         Ok(Workspace {
             root: root.to_owned(),
             files: files.into_inner().unwrap_or_default(),
             dirs: dirs.into_inner().unwrap_or_default(),
+            warnings,
         })
     }
 
@@ -150,16 +241,101 @@ impl Workspace {
 }
 
 /// Hold an exclusive lock on the directory `root` until the returned handle is dropped, waiting
-/// for another `wsgi-migrate apply` that holds it. Two runs on one tree then never interleave:
-/// the second plans from what the first wrote. The lock is advisory (`flock`), so it leaves no
-/// file behind and dies with the process.
+/// for another `wsgi-migrate apply` that holds it. See [`lock_trees`], which callers use.
 pub fn lock(root: &Path) -> anyhow::Result<std::fs::File> {
-    let directory =
-        std::fs::File::open(root).with_context(|| format!("cannot open `{}`", root.display()))?;
-    directory
-        .lock()
-        .with_context(|| format!("cannot lock `{}`", root.display()))?;
-    Ok(directory)
+    lock_trees(&[root.to_owned()]).map(|mut locks| locks.pop().expect("one exclusive lock"))
+}
+
+/// Lock the trees `roots` for writing, waiting for any other `wsgi-migrate` run that writes an
+/// overlapping tree. Two runs on one tree then never interleave: the second plans from what the
+/// first wrote.
+///
+/// What is locked exclusively is the repository's work tree for a root inside one (so roots
+/// nested in one repository are serialised), the root itself otherwise; every directory above
+/// those is locked shared, so a run on `/a` and one on `/a/b` exclude each other whichever is
+/// given. Locks are taken top-down in path order, so two runs cannot deadlock. They are advisory
+/// (`flock`), leave no file behind and die with the process. The exclusive lock is returned last.
+pub fn lock_trees(roots: &[PathBuf]) -> anyhow::Result<Vec<std::fs::File>> {
+    let mut exclusive = BTreeSet::new();
+    for root in roots {
+        let root = root
+            .canonicalize()
+            .with_context(|| format!("cannot open `{}`", root.display()))?;
+        let key = match crate::git::Repo::discover(&root) {
+            Ok(Some(repo)) => repo.workdir().to_path_buf(),
+            _ => root,
+        };
+        exclusive.insert(key);
+    }
+    let mut shared = BTreeSet::new();
+    for key in &exclusive {
+        for ancestor in key.ancestors().skip(1) {
+            if !exclusive.contains(ancestor) {
+                shared.insert(ancestor.to_path_buf());
+            }
+        }
+    }
+    let mut all: Vec<(PathBuf, bool)> = shared
+        .into_iter()
+        .map(|path| (path, false))
+        .chain(exclusive.into_iter().map(|path| (path, true)))
+        .collect();
+    all.sort();
+    let mut locks = Vec::new();
+    for (path, is_exclusive) in all {
+        let directory = match std::fs::File::open(&path) {
+            Ok(directory) => directory,
+            // A directory above the tree this user cannot open is no one's lock to take.
+            Err(_) if !is_exclusive => continue,
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot open `{}`", path.display()));
+            }
+        };
+        if is_exclusive {
+            directory.lock()
+        } else {
+            directory.lock_shared()
+        }
+        .with_context(|| format!("cannot lock `{}`", path.display()))?;
+        locks.push((is_exclusive, directory));
+    }
+    // The exclusive locks last, for `lock`.
+    locks.sort_by_key(|(is_exclusive, _)| *is_exclusive);
+    Ok(locks.into_iter().map(|(_, lock)| lock).collect())
+}
+
+/// The kind of a pseudo file system at `path` (procfs, sysfs, ...), whose files are not data.
+fn pseudo_file_system(path: &Path) -> Option<&'static str> {
+    let stat = nix::sys::statfs::statfs(path).ok()?;
+    pseudo_kind(stat.filesystem_type())
+}
+
+fn pseudo_kind(kind: nix::sys::statfs::FsType) -> Option<&'static str> {
+    use nix::sys::statfs as fs;
+    [
+        (fs::PROC_SUPER_MAGIC, "procfs"),
+        (fs::SYSFS_MAGIC, "sysfs"),
+        (fs::DEVPTS_SUPER_MAGIC, "devpts"),
+        (fs::DEBUGFS_MAGIC, "debugfs"),
+        (fs::TRACEFS_MAGIC, "tracefs"),
+        (fs::SECURITYFS_MAGIC, "securityfs"),
+        (fs::CGROUP_SUPER_MAGIC, "cgroup"),
+        (fs::BPF_FS_MAGIC, "bpf"),
+    ]
+    .into_iter()
+    .find(|(magic, _)| *magic == kind)
+    .map(|(_, name)| name)
+}
+
+/// The path and the message of a walk error.
+fn walk_error(error: &ignore::Error) -> (Option<&Path>, String) {
+    match error {
+        ignore::Error::WithPath { path, err } => (Some(path), walk_error(err).1),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error(err)
+        }
+        other => (None, other.to_string()),
+    }
 }
 
 impl Workspace {
@@ -167,14 +343,24 @@ impl Workspace {
     /// regular file, and not a huge one. One `open` and one `fstat` per file.
     fn open_file(&self, path: &str) -> Result<std::fs::File, String> {
         use std::os::unix::fs::OpenOptionsExt as _;
+        // O_NONBLOCK: opening a FIFO would otherwise wait for a writer.
         let file = std::fs::OpenOptions::new()
             .read(true)
-            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .custom_flags((nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK).bits())
             .open(self.root.join(path))
             .map_err(|error| error.to_string())?;
         let metadata = file.metadata().map_err(|error| error.to_string())?;
         if !metadata.is_file() {
             return Err("not a regular file".to_owned());
+        }
+        // procfs and its kind report a size of 0 for files that are not empty (and whose read
+        // may block); an empty file is rare, so only then is the file system asked.
+        if metadata.len() == 0
+            && let Some(kind) = nix::sys::statfs::fstatfs(&file)
+                .ok()
+                .and_then(|stat| pseudo_kind(stat.filesystem_type()))
+        {
+            return Err(format!("a file of a {kind} file system, not read"));
         }
         if metadata.len() > MAX_FILE_SIZE {
             return Err(format!("larger than {} MiB", MAX_FILE_SIZE / (1024 * 1024)));
@@ -206,6 +392,10 @@ impl Source for Workspace {
         self.dirs.contains(path)
     }
 
+    fn warnings(&self) -> Vec<Diagnostic> {
+        self.warnings.clone()
+    }
+
     fn read_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
         let mut file = self.open_file(path)?;
         let mut bytes = Vec::new();
@@ -228,5 +418,68 @@ impl Source for Workspace {
         file.read_to_end(&mut bytes)
             .map_err(|error| error.to_string())?;
         Ok(Some(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace(root: &Path, files: &[&str]) -> Workspace {
+        Workspace {
+            root: root.to_owned(),
+            files: files.iter().map(|file| (*file).to_owned()).collect(),
+            dirs: BTreeSet::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn procfs_files_are_not_read() {
+        // Regular files of size 0 whose reads may block (`/proc/kmsg`): refused from `fstatfs`.
+        assert_eq!(pseudo_file_system(Path::new("/proc")), Some("procfs"));
+        let proc = workspace(Path::new("/proc/self"), &["status"]);
+        let error = proc.read_bytes("status").unwrap_err();
+        assert!(error.contains("procfs"), "{error}");
+        assert_eq!(pseudo_file_system(Path::new("/tmp")), None);
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("uwsgi.ini");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+        // Listed as a file (it was one when the walk listed it), then read: no hang.
+        let tree = workspace(dir.path(), &["uwsgi.ini"]);
+        let start = std::time::Instant::now();
+        assert_eq!(
+            tree.read_text_bytes("uwsgi.ini").unwrap_err(),
+            "not a regular file"
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_walk_outside_git_honours_only_the_skip_list() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in [
+            "devstack/lib/toy",
+            "lib/x.ini",
+            ".tox/py3/x.ini",
+            "toy.egg-info/PKG-INFO",
+            ".wsgi-migrate-journal",
+        ] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x\n").unwrap();
+        }
+        std::fs::write(dir.path().join(".gitignore"), "lib\n*.ini\n").unwrap();
+        std::fs::write(dir.path().join(".ignore"), "devstack\n").unwrap();
+        let tree = Workspace::walk(dir.path()).unwrap();
+        let files: Vec<&str> = tree.files.iter().map(String::as_str).collect();
+        assert_eq!(
+            files,
+            [".gitignore", ".ignore", "devstack/lib/toy", "lib/x.ini"]
+        );
     }
 }

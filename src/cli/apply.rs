@@ -1,10 +1,8 @@
 //! `apply`: write (or with `--dry-run`, print) the changes of every PATH, and commit them.
 
-use std::path::PathBuf;
-
 use anyhow::Context as _;
 
-use super::common::{Planned, location, plan_all, rebase_prefixes};
+use super::common::{Planned, location, plan_all, rebase_prefixes, recover};
 use super::{ApplyArgs, Common};
 use crate::commit;
 use crate::dialect::Action;
@@ -32,18 +30,11 @@ pub(super) fn run(
     let _locks = if apply.dry_run {
         Vec::new()
     } else {
-        // Always in one order, so that two runs over the same roots cannot deadlock.
-        let mut roots: Vec<PathBuf> = common
-            .paths
-            .iter()
-            .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
-            .collect();
-        roots.sort();
-        roots.dedup();
-        roots
-            .iter()
-            .map(|root| workspace::lock(root))
-            .collect::<anyhow::Result<Vec<_>>>()?
+        // The repository (or tree) of each root, and shared above it: nested roots
+        // given to two runs are serialised too.
+        let locks = workspace::lock_trees(&common.paths)?;
+        recover(&common.paths, true)?;
+        locks
     };
     let mut planned = plan_all(common, notes)?;
     // One diff for several trees, with paths that `git apply` accepts from one directory.
@@ -187,18 +178,20 @@ fn apply_command(
         .collect();
     let outcome = match commit::apply_and_commit(&targets, &request)? {
         Ok(outcome) => outcome,
-        Err(dirty) => {
-            // Nothing was written: no diff, only the refusal, on stderr.
-            diff_out.clear();
-            report.clear();
-            errors.push_str("wsgi-migrate: error: the git work tree has uncommitted changes, and `apply` could\noverwrite or mix them into its own:\n");
-            for file in &dirty.files {
-                errors.push_str(&format!("  {file}\n"));
-            }
-            errors.push_str("commit or stash them first, or pass --allow-dirty to write anyway\n");
-            return Ok(2);
-        }
+        // An error, so that it goes to stderr alone (the diff is not printed).
+        Err(dirty) => anyhow::bail!(
+            "the git work tree has uncommitted changes, and `apply` could overwrite or mix them into its own:\n{}\ncommit or stash them first, or pass --allow-dirty to write anyway",
+            dirty
+                .files
+                .iter()
+                .map(|file| format!("  {file}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
     };
+    for note in &outcome.notes {
+        report.push_str(&format!("wsgi-migrate: note: {note}\n"));
+    }
     report.push_str(&summary);
     for (id, branch, subject) in &outcome.commits {
         report.push_str(&format!(

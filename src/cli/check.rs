@@ -42,6 +42,23 @@ pub(super) fn run(
     Ok(output::exit_code(&planned, pending, args))
 }
 
+/// The trees `check` reads: the PATHs, or the repositories that contain the FILEs.
+pub(super) fn roots(common: &Common) -> Vec<PathBuf> {
+    if common.paths.iter().any(|path| path.is_file()) {
+        let mut roots: Vec<PathBuf> = common
+            .paths
+            .iter()
+            .filter_map(|file| file.canonicalize().ok())
+            .map(|file| containing_root(&file))
+            .collect();
+        roots.sort();
+        roots.dedup();
+        roots
+    } else {
+        common.paths.clone()
+    }
+}
+
 /// Plan the repositories that contain `files`, keeping only what lies in them.
 fn plan_files(common: &Common, files: &[&PathBuf]) -> anyhow::Result<Vec<Planned>> {
     let cwd = std::env::current_dir()

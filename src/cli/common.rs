@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use std::io::Write as _;
+
 use anyhow::Context as _;
 
 use super::Common;
@@ -153,4 +155,14 @@ pub(super) fn rebase_prefixes(planned: &mut [Planned]) -> anyhow::Result<Option<
         }
     }
     Ok((base != cwd).then_some(base))
+}
+
+/// Undo any interrupted `apply` on `roots` before reading them, saying so on stderr.
+pub(super) fn recover(roots: &[PathBuf], locked: bool) -> anyhow::Result<usize> {
+    let messages = crate::journal::recover_roots(roots, locked)?;
+    let mut stderr = std::io::stderr().lock();
+    for message in &messages {
+        let _ = writeln!(stderr, "wsgi-migrate: recovered: {message}");
+    }
+    Ok(messages.len())
 }

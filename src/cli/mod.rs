@@ -2,8 +2,8 @@
 //! command asks for, and mapping the outcome to an exit code.
 //!
 //! Exit codes: `scan` 0, or 2 on a usage or input error; `apply` 0 when done, 2 on any error
-//! (nothing is written then); `check` 0 when nothing is left to migrate, 1 when something is,
-//! 2 on an error.
+//! (nothing is written then), 3 when written but not committed, 128 + N when stopped by signal
+//! N; `check` 0 when nothing is left to migrate, 1 when something is, 2 on an error.
 
 mod apply;
 mod check;
@@ -85,9 +85,18 @@ pub enum Command {
         /// With `--serve uwsgi`, start uWSGI from this ini file (a rewritten config).
         #[arg(long, value_name = "INI", requires = "serve")]
         config: Option<PathBuf>,
-        /// The path of the GET request.
-        #[arg(long = "path", default_value = "/")]
-        request_path: String,
+        /// With `--serve`, the path of the GET request [default: /].
+        #[arg(long = "path", value_name = "PATH", requires = "serve")]
+        request_path: Option<String>,
+        /// The time limit of each step: an import [default: 120], a server's answer [default: 30].
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: Option<u64>,
+    },
+    /// Undo an `apply` that was interrupted (killed, crashed, power cut), from its journal.
+    Recover {
+        /// Repositories or directories an `apply` was writing.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
     },
     /// Print the script-to-module map the other commands use, as TOML for --map or as JSON.
     Map {
@@ -104,6 +113,9 @@ pub enum Command {
         #[arg(long, hide = true, conflicts_with = "registry")]
         no_registry: bool,
     },
+    /// Migrate many repositories in one run: one map, one branch and commit per repository,
+    /// optionally pushed for review.
+    Fleet(crate::fleet::FleetArgs),
     /// Print a shell completion script: `wsgi-migrate completions bash > /etc/bash_completion.d/wsgi-migrate`.
     Completions {
         /// The shell to complete in.
@@ -251,7 +263,17 @@ pub fn main() -> ExitCode {
         Err(error) => {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "wsgi-migrate: error: {error:#}");
-            ExitCode::from(2)
+            // Stopped by a signal: 128 + its number; written but not committed: 3.
+            if let Some(interrupted) = error.downcast_ref::<crate::apply::Interrupted>() {
+                ExitCode::from(interrupted.exit_code())
+            } else if error
+                .downcast_ref::<crate::commit::NotCommitted>()
+                .is_some()
+            {
+                ExitCode::from(3)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }
@@ -270,7 +292,37 @@ fn use_color(choice: ColorChoice) -> bool {
 fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
     let mut out = String::new();
     let mut err = String::new();
+    // Any command first undoes an interrupted `apply` it finds (`apply` does it under its lock).
+    match &cli.command {
+        Command::Scan { common, .. } | Command::Map { common, .. } => {
+            common::recover(&common.paths, false)?;
+        }
+        Command::Check { common, .. } => {
+            common::recover(&check::roots(common), false)?;
+        }
+        Command::Verify { project, .. } => {
+            common::recover(std::slice::from_ref(project), false)?;
+        }
+        Command::Apply { common, apply } if apply.dry_run => {
+            common::recover(&common.paths, false)?;
+        }
+        // Repositories a `--repos` file lists are not recovered here: one left half-written is
+        // reported dirty and skipped.
+        Command::Fleet(args) => {
+            common::recover(&args.repos, false)?;
+        }
+        Command::Apply { .. }
+        | Command::Recover { .. }
+        | Command::Completions { .. }
+        | Command::Man => {}
+    }
     let code = match &cli.command {
+        Command::Recover { paths } => {
+            if common::recover(paths, false)? == 0 {
+                err.push_str("wsgi-migrate: nothing to recover\n");
+            }
+            0
+        }
         Command::Scan { common, output } => scan::run(common, output, style, &mut out)?,
         Command::Apply { common, apply } => apply::run(common, apply, style, &mut out, &mut err)?,
         Command::Verify {
@@ -279,14 +331,17 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             serve,
             config,
             request_path,
+            timeout,
         } => verify::run(
             project,
             python,
             *serve,
             config.as_deref(),
-            request_path,
+            request_path.as_deref().unwrap_or("/"),
+            timeout.map(std::time::Duration::from_secs),
             &mut out,
         )?,
+        Command::Fleet(args) => crate::fleet::run(args, style, &mut out)?,
         Command::Check { common, output } => check::run(common, output, style, &mut out)?,
         Command::Map {
             common,

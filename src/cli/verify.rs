@@ -15,8 +15,14 @@ pub(super) fn run(
     serve: Option<ServeWith>,
     config: Option<&std::path::Path>,
     request_path: &str,
+    timeout: Option<std::time::Duration>,
     out: &mut String,
 ) -> anyhow::Result<u8> {
+    if config.is_some() && serve != Some(ServeWith::Uwsgi) {
+        anyhow::bail!(
+            "`--config` starts uWSGI from an ini file and has no effect without `--serve uwsgi`"
+        );
+    }
     // Servers start in the project directory and must not resolve a relative path from there.
     let project = &std::path::absolute(project)
         .with_context(|| format!("cannot resolve `{}`", project.display()))?;
@@ -51,9 +57,7 @@ pub(super) fn run(
         ServeWith::Gunicorn => verify::Server::Gunicorn,
         ServeWith::Uwsgi => verify::Server::Uwsgi,
     });
-    let mut failures = 0;
-    let mut report = |check: verify::Check, out: &mut String| {
-        failures += usize::from(!check.ok);
+    let report = |check: verify::Check, out: &mut String| {
         out.push_str(&format!(
             "{} {}: {}\n",
             if check.ok { "ok  " } else { "FAIL" },
@@ -84,6 +88,7 @@ pub(super) fn run(
         }
         None => None,
     };
+    let (mut passed, mut failed) = (0, 0);
     for exposed in &modules {
         let request = verify::Request {
             python: python.clone(),
@@ -91,18 +96,23 @@ pub(super) fn run(
             server,
             config: config.clone(),
             path: request_path.to_owned(),
+            timeout,
         };
         if verify::interrupted() {
             out.push_str("wsgi-migrate: interrupted; the remaining modules were not checked\n");
-            failures += 1;
             break;
         }
-        let imported = report(verify::import_check(&request, &exposed.module)?, out);
+        let mut ok = report(verify::import_check(&request, &exposed.module)?, out);
         let serves_this = config_module
             .as_deref()
             .is_none_or(|module| module == exposed.module);
-        if server.is_some() && imported && serves_this {
-            report(verify::serve_check(&request, &exposed.module)?, out);
+        if server.is_some() && ok && serves_this {
+            ok = report(verify::serve_check(&request, &exposed.module)?, out);
+        }
+        if ok {
+            passed += 1;
+        } else {
+            failed += 1;
         }
     }
     if let Some(module) =
@@ -110,10 +120,16 @@ pub(super) fn run(
     {
         anyhow::bail!("the config serves `{module}`, which the project does not expose");
     }
+    // Every module is counted once: passed, failed, or not checked after an interruption.
+    let unchecked = modules.len() - passed - failed;
     out.push_str(&format!(
-        "wsgi-migrate: {} verified, {} failed\n",
+        "wsgi-migrate: {}: {passed} passed, {failed} failed{}\n",
         render::count(modules.len(), "module"),
-        failures
+        if unchecked > 0 {
+            format!(", {unchecked} not checked")
+        } else {
+            String::new()
+        }
     ));
-    Ok(u8::from(failures > 0))
+    Ok(u8::from(failed + unchecked > 0))
 }

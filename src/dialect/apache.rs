@@ -19,6 +19,8 @@
 
 use std::ops::Range;
 
+use crate::code::Code;
+use crate::dialect::directive::{self, Directive, Loads};
 use crate::dialect::{
     Context, Dialect, Finding, GLANCE_WARNING, ScriptMap, is_script_path, path_start,
 };
@@ -77,6 +79,9 @@ impl Dialect for Apache {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let mut findings = Vec::new();
+        // Read once per file, not once per mention: whether an `Alias` can hand a file to
+        // mod_wsgi (`SetHandler wsgi-script` somewhere in the file).
+        let wsgi_handler = contains_ignore_case(text, "wsgi-script");
         for range in logical_lines(text) {
             let content = &text[range.clone()];
             let trimmed = trim_line_start(content);
@@ -89,28 +94,69 @@ impl Dialect for Apache {
                     .trim_end_matches('>')
                     .to_ascii_lowercase()
             });
-            for mention in map.mentions(content) {
+            // `# WSGIScriptAlias ...` has the directive in its second word.
+            let hash_apart = commented
+                && words
+                    .first()
+                    .is_some_and(|word| matches!(&text[word.clone()], "#" | "{#"));
+            let uncommented = if hash_apart {
+                words.get(1).map_or(String::new(), |word| {
+                    text[word.clone()].to_ascii_lowercase()
+                })
+            } else {
+                directive.trim_start_matches(['#', '{']).to_owned()
+            };
+            let uncommented = uncommented.as_str();
+            let known = map.mentions(content);
+            if let Some(file) = file_argument(uncommented)
+                .filter(|_| loads_file(uncommented, wsgi_handler))
+                .and_then(|index| file_word(text, &words, commented, index))
+                && !known.iter().any(|mention| {
+                    let start = range.start + mention.range.start;
+                    file.start <= start && start < file.end
+                })
+            {
+                let (start, end) = unquoted(text, file);
+                let directive = Directive {
+                    commented,
+                    advice: Some(mod_wsgi_advice),
+                    ..Directive::new(directive_name(uncommented), start..end, Loads::File)
+                };
+                findings.extend(directive::decide(&directive, text, map));
+            }
+            for mention in known {
                 let start = range.start + mention.range.start;
                 let end = range.start + mention.range.end;
                 let script = mention.script;
                 if commented {
-                    findings.push(Finding::manual(
-                        start,
-                        script,
-                        commented_message(script, map),
-                    ));
+                    if file_argument(uncommented).is_some() {
+                        findings.push(
+                            Finding::manual(start, script, commented_message(script, map))
+                                .with_code(Code::CommentedLoad),
+                        );
+                    }
                     continue;
                 }
+                // Words come in text order: the one holding the mention is the last that starts
+                // at or before it, found by a binary search on a long line.
                 let Some(index) = words
-                    .iter()
-                    .position(|word| word.start <= start && end <= word.end)
+                    .partition_point(|word| word.start <= start)
+                    .checked_sub(1)
+                    .filter(|&index| end <= words[index].end)
                 else {
-                    findings.push(Finding::manual(start, script, generic(script, map, false)));
                     continue;
                 };
                 let word = words[index].clone();
                 let mention = Spot { start, end, script };
-                findings.push(classify(text, &directive, index, word, &mention, map));
+                findings.push(classify(
+                    text,
+                    &directive,
+                    index,
+                    word,
+                    &mention,
+                    map,
+                    wsgi_handler,
+                ));
             }
             if !commented {
                 for (at, script, socket) in sockets(content, map) {
@@ -155,6 +201,7 @@ fn classify(
     word: Range<usize>,
     mention: &Spot<'_>,
     map: &ScriptMap,
+    wsgi_handler: bool,
 ) -> Finding {
     let Spot { start, end, script } = *mention;
     let (inner_start, inner_end) = unquoted(text, word.clone());
@@ -164,11 +211,7 @@ fn classify(
     let bare = start == inner_start && end == inner_end;
     let after_equals = text[inner_start..start].ends_with('=');
     if let Some(file_index) = file_argument(directive) {
-        let loads = match directive {
-            "alias" | "aliasmatch" => contains_ignore_case(text, "wsgi-script"),
-            "scriptalias" | "scriptaliasmatch" => false,
-            _ => true,
-        };
+        let loads = loads_file(directive, wsgi_handler);
         if index == file_index && whole_path && loads {
             let path = &text[inner_start..inner_end];
             let mut message = String::new();
@@ -254,9 +297,59 @@ fn classify(
         }
         _ => {
             let has_directory = token_start < start && is_script_path(&text[token_start..start]);
-            Finding::manual(start, script, generic(script, map, has_directory))
+            if has_directory {
+                Finding::manual(start, script, generic(script, map, true))
+            } else {
+                Finding::ok(
+                    start,
+                    script,
+                    format!("names `{script}` without loading it"),
+                )
+            }
         }
     }
+}
+
+/// Whether a directive with a file argument loads it as WSGI: `Alias` only does under
+/// `SetHandler wsgi-script` (`wsgi_handler`, read once per file), `ScriptAlias` never.
+fn loads_file(directive: &str, wsgi_handler: bool) -> bool {
+    match directive {
+        "alias" | "aliasmatch" => wsgi_handler,
+        "scriptalias" | "scriptaliasmatch" => false,
+        _ => true,
+    }
+}
+
+/// The word holding the file argument at `index` (the directive being 0), skipping the `#` of
+/// a commented-out directive written apart from it.
+fn file_word(
+    text: &str,
+    words: &[Range<usize>],
+    commented: bool,
+    index: usize,
+) -> Option<Range<usize>> {
+    let offset =
+        usize::from(commented && matches!(text[words.first()?.clone()].trim(), "#" | "{#"));
+    words.get(index + offset).cloned()
+}
+
+fn directive_name(directive: &str) -> &'static str {
+    match directive {
+        "wsgiscriptaliasmatch" => "WSGIScriptAliasMatch",
+        "wsgiimportscript" => "WSGIImportScript",
+        "alias" | "aliasmatch" => "Alias",
+        _ => "WSGIScriptAlias",
+    }
+}
+
+/// What to do where mod_wsgi loads a script whose module is `spec`: mod_wsgi needs a file.
+pub(crate) fn mod_wsgi_advice(script: &str, map: &ScriptMap, spec: &str) -> String {
+    let module = map.module(script).unwrap_or_default();
+    format!(
+        "mod_wsgi cannot load a module path. Choose: (a) keep loading a file and install a shim at the script's path containing `#!/usr/bin/env python3` and `{}`; (b) load the module's installed file {} (the directory depends on the Python version and install layout); (c) serve `{spec}` with uWSGI or gunicorn behind mod_proxy_uwsgi/mod_proxy_http",
+        import_line(map, script),
+        module_file(module, "<site-packages>")
+    )
 }
 
 /// Whether the mention at `start` ends a path token that begins after `floor`.
@@ -624,7 +717,11 @@ mod tests {
     #[test]
     fn unknown_directives_are_manual() {
         let found = scan("Define NOVA nova-api-wsgi\nSetEnv X /usr/bin/nova-api-wsgi\n");
-        assert!(found[0].1.contains("if this refers to the script"));
+        assert!(
+            found[0]
+                .1
+                .starts_with("names `nova-api-wsgi` without loading it")
+        );
         assert!(
             found[1]
                 .1

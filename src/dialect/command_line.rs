@@ -29,6 +29,8 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use crate::code::Code;
+use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{Finding, GLANCE_WARNING, Mention, ScriptMap, is_script_path, path_start};
 use crate::edit::Edit;
 use crate::shell::{self, Token};
@@ -151,18 +153,42 @@ pub fn blank_here_documents(masked: &mut String, range: Range<usize>) -> Vec<Ran
         let Some(slice) = masked.get(from..range.end) else {
             break;
         };
-        let tokens = shell::tokenize(slice);
-        let Some((index, (delimiter, strip_tabs))) = (0..tokens.len())
-            .find_map(|index| Some((index, here_document(slice, &tokens, index)?)))
-        else {
+        // Tokens are read only as far as the next here-document's body: reading the rest of
+        // the file for each one made a file of many here-documents quadratic.
+        let mut stream = shell::Tokens::new(slice);
+        let mut tokens = Vec::new();
+        let mut opened = None;
+        while opened.is_none() {
+            let more = stream.next();
+            let ended = more.is_none();
+            tokens.extend(more);
+            // `<< WORD` needs the token after `<<`: decide on a token once the next one is read.
+            let ready = if ended {
+                tokens.len()
+            } else {
+                tokens.len() - 1
+            };
+            let checked = tokens.len().saturating_sub(2);
+            opened = (checked.min(ready)..ready)
+                .find_map(|index| Some((index, here_document(slice, &tokens, index)?)));
+            if ended {
+                break;
+            }
+        }
+        let Some((index, (delimiter, strip_tabs))) = opened else {
             break;
         };
-        let Some(body_start) = tokens[index..].iter().find_map(|token| match token {
+        let is_newline = |token: &Token| match token {
             Token::Operator(operator) if &slice[operator.clone()] == "\n" => {
                 Some(from + operator.end)
             }
             _ => None,
-        }) else {
+        };
+        let Some(body_start) = tokens[index..]
+            .iter()
+            .find_map(is_newline)
+            .or_else(|| stream.find_map(|token| is_newline(&token)))
+        else {
             break;
         };
         let end = here_document_end(masked, body_start..range.end, &delimiter, strip_tabs);
@@ -276,11 +302,11 @@ pub fn scan_words(
         })
         .filter(|(_, mentions): &(usize, Vec<Mention<'_>>)| !mentions.is_empty())
         .collect();
-    if mentioned.is_empty() {
-        return Vec::new();
-    }
     let command = Command::read(text, words);
-    let mut findings = Vec::new();
+    let mut findings = command.unmapped_loads(map);
+    if mentioned.is_empty() {
+        return findings;
+    }
     for (index, mentions) in mentioned {
         if command.is_inline_script(index) {
             let inner = unquoted(text, words[index].clone());
@@ -357,17 +383,34 @@ pub fn assignment_finding(
     )
 }
 
-/// The finding for a mention in a comment: never rewritten, since nobody runs it.
-pub fn comment_finding(mention: &Mention<'_>, map: &ScriptMap) -> Finding {
+/// The finding for a mention in a comment, if it is one: a commented-out command or setting
+/// that loads the script (a path to it, or the file of a directive) is reported, never
+/// rewritten, since nobody runs it; a bare name in a comment is prose and needs nothing.
+pub fn comment_finding(text: &str, mention: &Mention<'_>, map: &ScriptMap) -> Option<Finding> {
+    let start = mention.range.start;
+    let line_start = text[..start].rfind('\n').map_or(0, |at| at + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |at| start + at);
+    let line = &text[line_start..line_end];
+    let in_directive = directive::in_prose(line).iter().any(|(_, value)| {
+        line_start + value.start <= start && mention.range.end <= line_start + value.end
+    });
+    let from = path_start(text, start);
+    let is_path = from < start && is_script_path(&text[from..start]);
+    if !(in_directive || is_path) {
+        return None;
+    }
     let script = mention.script;
     let app = map.app_spec(script).unwrap_or_default();
-    Finding::manual(
-        mention.range.start,
-        script,
-        format!(
-            "commented-out line mentions the `{script}` script, which goes away with the migration; \
-             it is not rewritten: make it load `{app}` (uWSGI `--module {app}`) or delete it"
-        ),
+    Some(
+        Finding::manual(
+            start,
+            script,
+            format!(
+                "commented-out line mentions the `{script}` script, which goes away with the migration; \
+                 it is not rewritten: make it load `{app}` (uWSGI `--module {app}`) or delete it"
+            ),
+        )
+        .with_code(Code::CommentedLoad),
     )
 }
 
@@ -385,14 +428,47 @@ pub fn other_finding(mention: &Mention<'_>, map: &ScriptMap, place: &str) -> Fin
     )
 }
 
-/// Whether the mention at `offset` sits after a `#` that starts a comment on its line.
-pub fn in_comment(text: &str, offset: usize) -> bool {
-    let line_start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
-    let before = &text[line_start..offset];
-    before.char_indices().any(|(at, c)| {
-        c == '#'
-            && (at == 0 || before[..at].ends_with([' ', '\t']) || before[..at].trim().is_empty())
-    })
+/// Where each line's comment starts: the first `#` at the start of a line, after a blank, or
+/// with only blanks before it. Read once per file, so that asking about each of many mentions
+/// on one long line stays linear.
+pub struct Comments {
+    index: text::LineIndex,
+    starts: Vec<Option<usize>>,
+}
+
+impl Comments {
+    pub fn new(text: &str) -> Comments {
+        let mut starts = Vec::new();
+        let mut line_start = 0;
+        for line in text.split('\n') {
+            let mut blank = true;
+            let mut after_blank = true;
+            let start = line.char_indices().find_map(|(at, c)| {
+                if c == '#' && (blank || after_blank) {
+                    return Some(line_start + at);
+                }
+                blank &= c.is_whitespace();
+                after_blank = matches!(c, ' ' | '\t');
+                None
+            });
+            starts.push(start);
+            line_start += line.len() + 1;
+        }
+        Comments {
+            index: text::LineIndex::new(text),
+            starts,
+        }
+    }
+
+    /// Whether the mention at `offset` sits after a `#` that starts a comment on its line.
+    pub fn holds(&self, offset: usize) -> bool {
+        let line = self.index.line_of(offset);
+        self.starts
+            .get(line - 1)
+            .copied()
+            .flatten()
+            .is_some_and(|start| start < offset)
+    }
 }
 
 /// The findings for a here-document body (text a command writes to a file): a uWSGI ini
@@ -578,6 +654,12 @@ struct Command<'t> {
     python_script: Option<usize>,
     uwsgi: Option<usize>,
     gunicorn: Option<usize>,
+    /// The first word naming a shell (`sh`, `su`, ...), for `sh -c '...'`.
+    shell: Option<usize>,
+    /// The applications the uWSGI invocation loads as modules (`--module X`, `--wsgi=X`).
+    modules: std::collections::HashSet<&'t str>,
+    /// Whether the uWSGI invocation serves HTTP itself.
+    http_mode: bool,
 }
 
 /// A uWSGI option that loads a script file, in one invocation.
@@ -588,8 +670,6 @@ struct FileOption {
     value: Range<usize>,
     /// The option as written, for messages.
     shown: String,
-    /// `=` when the option and value are one word, a space otherwise.
-    separator: &'static str,
 }
 
 impl<'t> Command<'t> {
@@ -619,14 +699,36 @@ impl<'t> Command<'t> {
                     && wanted(command_name(text, words[index].clone()))
             })
         };
-        Command {
+        let mut command = Command {
             text,
             words,
             program,
             python_script,
             uwsgi: find(is_uwsgi),
             gunicorn: find(is_gunicorn),
+            shell: (0..words.len())
+                .find(|&at| SHELLS.contains(&command_name(text, words[at].clone()))),
+            modules: std::collections::HashSet::new(),
+            http_mode: false,
+        };
+        // What the uWSGI options say is read once per command, not once per mention: one long
+        // continued command line holding many mentions stays linear.
+        if let Some(uwsgi) = command.uwsgi {
+            for index in uwsgi + 1..words.len() {
+                let word = command.word(index);
+                let value = if MODULE_OPTIONS.contains(&word) {
+                    words.get(index + 1).map(|_| command.word(index + 1))
+                } else {
+                    ["--module=", "--wsgi="]
+                        .iter()
+                        .find_map(|prefix| word.strip_prefix(prefix))
+                };
+                command.modules.extend(value);
+                let option = word.split_once('=').map_or(word, |(option, _)| option);
+                command.http_mode |= HTTP_OPTIONS.contains(&option);
+            }
         }
+        command
     }
 
     /// The word at `index`, inside its quotes.
@@ -641,8 +743,7 @@ impl<'t> Command<'t> {
             let is_c = flag.starts_with('-')
                 && flag.ends_with('c')
                 && flag[1..].chars().all(|c| c.is_ascii_alphabetic());
-            is_c && (0..index - 1)
-                .any(|at| SHELLS.contains(&command_name(self.text, self.words[at].clone())))
+            is_c && self.shell.is_some_and(|shell| shell < index - 1)
         }
     }
 
@@ -664,7 +765,6 @@ impl<'t> Command<'t> {
                     name: inner.start + 2..inner.start + 2 + option.len(),
                     value: inner.end - value.len()..inner.end,
                     shown: word.to_owned(),
-                    separator: "=",
                 });
             }
         }
@@ -677,26 +777,6 @@ impl<'t> Command<'t> {
             name: option.start + 2..option.end,
             value: self.words[index].clone(),
             shown: format!("--{name} {}", &self.text[self.words[index].clone()]),
-            separator: " ",
-        })
-    }
-
-    /// Whether the uWSGI invocation also loads `app` as a module.
-    fn loads_module(&self, app: &str) -> bool {
-        let Some(uwsgi) = self.uwsgi else {
-            return false;
-        };
-        let module = app.trim_end_matches(":application");
-        (uwsgi + 1..self.words.len()).any(|index| {
-            let word = self.word(index);
-            let value = if MODULE_OPTIONS.contains(&word) {
-                self.words.get(index + 1).map(|_| self.word(index + 1))
-            } else {
-                ["--module=", "--wsgi="]
-                    .iter()
-                    .find_map(|prefix| word.strip_prefix(prefix))
-            };
-            value.is_some_and(|value| value == app || value == module)
         })
     }
 
@@ -806,6 +886,14 @@ impl<'t> Command<'t> {
                 ),
             );
         }
+        if !crate::dialect::looks_installed(text, mention.range.clone()) {
+            // A package (`apt-get install placement-api`), host or unit named after the script.
+            return Finding::ok(
+                offset,
+                script,
+                format!("`{program}` is given `{script}` as a name, not the installed script"),
+            );
+        }
         Finding::manual(
             offset,
             script,
@@ -823,46 +911,94 @@ impl<'t> Command<'t> {
         map: &ScriptMap,
     ) -> Finding {
         let script = mention.script;
-        let app = map.app_spec(script).unwrap_or_default();
-        let offset = mention.range.start;
-        if script_value(self.text, option.value.clone(), map) != Some(script) {
-            return Finding::manual(
-                offset,
+        self.file_option_directive(&option, map).unwrap_or_else(|| {
+            let app = map.app_spec(script).unwrap_or_default();
+            Finding::manual(
+                mention.range.start,
                 script,
                 format!(
                     "uWSGI loads the `{script}` script with `{}`, a value this tool does not \
                      rewrite; replace the option with `--module {app}`",
                     option.shown
                 ),
-            );
+            )
+        })
+    }
+
+    /// The decision on a uWSGI file option, as for every directive.
+    fn file_option_directive(&self, option: &FileOption, map: &ScriptMap) -> Option<Finding> {
+        let value = unquoted(self.text, option.value.clone());
+        let key = option.name.start - 2..option.name.end;
+        let directive = Directive {
+            rewrite: Some(Rewrite {
+                key: Some((key.clone(), "--module")),
+                value: value.clone(),
+                closing: None,
+            }),
+            sibling_modules: self.module_values(),
+            http_mode: self.http_mode(),
+            ..Directive::new(&self.text[key], value, Loads::File)
+        };
+        directive::decide(&directive, self.text, map)
+    }
+
+    /// The modules the uWSGI invocation loads with `--module` or `-w`.
+    fn module_values(&self) -> Vec<String> {
+        let Some(uwsgi) = self.uwsgi else {
+            return Vec::new();
+        };
+        (uwsgi + 1..self.words.len())
+            .filter_map(|index| {
+                let word = self.word(index);
+                if MODULE_OPTIONS.contains(&word) {
+                    self.words
+                        .get(index + 1)
+                        .map(|_| self.word(index + 1).to_owned())
+                } else {
+                    ["--module=", "--wsgi="]
+                        .iter()
+                        .find_map(|prefix| word.strip_prefix(prefix))
+                        .map(str::to_owned)
+                }
+            })
+            .collect()
+    }
+
+    /// The directives of this command whose value names no script the map knows: a uWSGI file
+    /// option or `UWSGI_WSGI_FILE` loading an unknown, unmigrated, in-tree or templated file.
+    fn unmapped_loads(&self, map: &ScriptMap) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for index in 0..self.words.len() {
+            let word = self.words[index].clone();
+            if !map.mentions(&self.text[word.clone()]).is_empty() {
+                continue;
+            }
+            if let Some(option) = self.file_option(index) {
+                // A variable set in the same file is judged where it is set.
+                let value = &self.text[unquoted(self.text, option.value.clone())];
+                let defined_here = shell::variable_reference(value).is_some_and(|variable| {
+                    self.text.contains(&format!("{variable}="))
+                        || self.text.contains(&format!("ENV {variable} "))
+                });
+                if !defined_here {
+                    findings.extend(self.file_option_directive(&option, map));
+                }
+            } else if let Some((name, value)) = assignment(self.text, word)
+                && FILE_VARIABLES.contains(&&self.text[name.clone()])
+            {
+                let value = unquoted(self.text, value);
+                let directive = Directive {
+                    rewrite: Some(Rewrite {
+                        key: Some((name.clone(), "UWSGI_MODULE")),
+                        value: value.clone(),
+                        closing: None,
+                    }),
+                    ..Directive::new(&self.text[name], value, Loads::File)
+                };
+                findings.extend(directive::decide(&directive, self.text, map));
+            }
         }
-        if self.loads_module(&app) {
-            return Finding::ok(
-                offset,
-                script,
-                format!(
-                    "transitional command line: `--module {app}` is given too, and uWSGI loads it \
-                     before `--{}`",
-                    &self.text[option.name]
-                ),
-            );
-        }
-        let mut finding = Finding::rewrite(
-            offset,
-            script,
-            format!(
-                "replace `{}` with `--module{}{app}`",
-                option.shown, option.separator
-            ),
-            vec![
-                Edit::replace(option.name, "module"),
-                Edit::replace(unquoted(self.text, option.value), app),
-            ],
-        );
-        if self.http_mode() && map.is_glance(script) {
-            finding = finding.warn(GLANCE_WARNING.to_owned());
-        }
-        finding
+        findings
     }
 
     /// The script run as PBR's wsgiref test server, with the commands that replace it.
@@ -1189,11 +1325,26 @@ mod tests {
         assert_eq!(findings.len(), 3);
     }
 
+    #[test]
+    fn every_here_document_is_found_in_one_pass() {
+        // `<< WORD` with the word in the next token, `<<-`, one that never ends, and the last
+        // token of the text opening one whose body never comes.
+        let text = "a <<A\n1\nA\nb << B; c\n2\nB\nd <<-'C'\n\t3\n\tC\ne <<D\n4\n";
+        let mut masked = mask_templates(text);
+        let bodies = blank_here_documents(&mut masked, 0..text.len());
+        let bodies: Vec<&str> = bodies.iter().map(|body| &text[body.clone()]).collect();
+        assert_eq!(bodies, vec!["1\n", "2\n", "\t3\n", "4\n"]);
+        assert_eq!(masked.matches('\n').count(), text.matches('\n').count());
+        assert!(masked.starts_with("a <<A\n \n \nb << B; c\n"));
+        let mut masked = String::from("x <<");
+        assert!(blank_here_documents(&mut masked, 0..4).is_empty());
+    }
+
     proptest::proptest! {
-        /// Whatever the text, the three dialects do not panic, give every mention exactly one
-        /// finding, and their rewrites are a fixed point.
+        /// Whatever the text, the three dialects do not panic, give every mention at most one
+        /// finding (none for a name in prose), and their rewrites are a fixed point.
         #[test]
-        fn every_mention_gets_exactly_one_finding(
+        fn every_mention_gets_at_most_one_finding(
             pieces in proptest::collection::vec(
                 proptest::sample::select(vec![
                     "uwsgi", "$(which uwsgi)", "--wsgi-file", "--file=", "/usr/bin/nova-api-wsgi",
@@ -1216,11 +1367,23 @@ mod tests {
             ];
             for (dialect, path) in dialects {
                 let (after, findings) = testing::run(dialect, path, &text, &map);
-                let mut offsets: Vec<usize> = findings.iter().map(|f| f.offset).collect();
+                // Findings about a mapped script sit at a mention of it; directives loading
+                // other files (a templated value, an unknown script) may be anywhere.
+                let mut offsets: Vec<usize> = findings
+                    .iter()
+                    .filter(|f| f.script.as_deref().is_some_and(|s| map.target(s).is_some()))
+                    .map(|f| f.offset)
+                    .collect();
                 offsets.sort_unstable();
                 let mentions: Vec<usize> =
                     map.mentions(&text).iter().map(|m| m.range.start).collect();
-                proptest::prop_assert_eq!(&offsets, &mentions, "{} on {:?}", path, text);
+                let mut unique = offsets.clone();
+                unique.dedup();
+                proptest::prop_assert_eq!(&unique, &offsets, "{} on {:?}", path, text);
+                proptest::prop_assert!(
+                    offsets.iter().all(|offset| mentions.contains(offset)),
+                    "{} on {:?}: {:?} not all at {:?}", path, text, offsets, mentions
+                );
                 let (_, again) = testing::run(dialect, path, &after, &map);
                 proptest::prop_assert!(
                     again.iter().all(|f| f.action != Action::Rewrite),
@@ -1232,8 +1395,18 @@ mod tests {
 
     #[test]
     fn comments_are_found() {
+        let in_comment = |text: &str, offset: usize| Comments::new(text).holds(offset);
         assert!(in_comment("uwsgi # nova-api-wsgi", 8));
         assert!(in_comment("  #uwsgi nova-api-wsgi", 9));
+        assert!(in_comment("#uwsgi nova-api-wsgi", 7));
         assert!(!in_comment("uwsgi a#b nova-api-wsgi", 10));
+        assert!(!in_comment("uwsgi nova-api-wsgi # x", 6));
+        // Each line has its own comment, on a long line as on a short one.
+        let text = "a # b\nuwsgi a#b x # y x\n\tx";
+        let comments = Comments::new(text);
+        assert_eq!(
+            [4, 12, 19, 22, 25].map(|at| comments.holds(at)),
+            [true, false, true, true, false]
+        );
     }
 }

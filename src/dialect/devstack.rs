@@ -18,6 +18,9 @@
 
 use std::ops::Range;
 
+use crate::code::Code;
+use crate::dialect::apache;
+use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
 use crate::edit::Edit;
 use crate::shell::{self, Token};
@@ -67,44 +70,145 @@ impl Dialect for Devstack {
         &[WRITE, WRITE_HTTP, REMOVE]
     }
 
-    fn collect(&self, _path: &str, text: &str, map: &ScriptMap, context: &mut Context) {
+    fn collect(&self, path: &str, text: &str, map: &ScriptMap, context: &mut Context) {
         for line in text::lines(text) {
-            if let Some(assignment) = assignment(line.content)
-                && let Some((_, script)) =
-                    script_path_in(line.content, assignment.value.clone(), map)
-            {
+            for call in calls(line.content) {
+                if let Some(name) = written_name(line.content, &call, context) {
+                    context
+                        .uwsgi_app_names
+                        .entry(plugin_of(path).to_owned())
+                        .or_default()
+                        .insert(name);
+                }
+            }
+            let Some(assignment) = assignment(line.content) else {
+                continue;
+            };
+            if let Some((_, script)) = script_path_in(line.content, assignment.value.clone(), map) {
                 context
                     .script_variables
+                    .insert(assignment.name.to_owned(), script.to_owned());
+                context
+                    .application_variables
+                    .insert(assignment.name.to_owned(), script.to_owned());
+                continue;
+            }
+            let value = &line.content[unquoted(
+                line.content,
+                default_value(line.content, assignment.value.clone()),
+            )];
+            if let Some((script, _)) = map
+                .iter()
+                .find(|(_, target)| value == target.spec() || value == target.module)
+            {
+                context
+                    .application_variables
                     .insert(assignment.name.to_owned(), script.to_owned());
             }
         }
     }
 
-    fn scan(&self, _path: &str, text: &str, map: &ScriptMap, context: &Context) -> Vec<Finding> {
+    fn scan(&self, path: &str, text: &str, map: &ScriptMap, context: &Context) -> Vec<Finding> {
         let mut findings = Vec::new();
+        // A helper that also sets `module` has its module branch: a templated `wsgi-file` there
+        // is the fallback for a script path, kept on purpose (DevStack's `lib/apache`).
+        let module_branch =
+            text::lines(text).any(|line| {
+                calls(line.content).iter().any(|call| {
+                    call.function == "iniset"
+                        && call.args.get(1).is_some_and(|arg| {
+                            shell::unquote(&line.content[arg.clone()]) == "uwsgi"
+                        })
+                        && call.args.get(2).is_some_and(|arg| {
+                            shell::unquote(&line.content[arg.clone()]) == "module"
+                        })
+                })
+            });
         for line in text::lines(text) {
             let content = line.content;
             let at = |offset: usize| line.start + offset;
             let mut handled: Vec<Range<usize>> = Vec::new();
-            if !content.trim_start().starts_with('#') {
-                if let Some(assignment) = assignment(content)
-                    && let Some((token, script)) =
-                        script_path_in(content, assignment.value.clone(), map)
-                {
-                    let app = map.app_spec(script).unwrap_or_default();
-                    handled.push(token.clone());
-                    findings.push(Finding::rewrite(
-                        at(token.start),
-                        script,
-                        format!(
-                            "`{}` points at the `{script}` script; set it to `{app}`",
-                            assignment.name
-                        ),
-                        vec![Edit::replace(at(token.start)..at(token.end), app)],
-                    ));
+            if let Some(rest) = content.trim_start().strip_prefix('#') {
+                let offset = content.len() - rest.len();
+                if let Some(assignment) = assignment(rest) {
+                    let value = unquoted(rest, default_value(rest, assignment.value.clone()));
+                    let value = offset + value.start..offset + value.end;
+                    let directive = Directive {
+                        commented: true,
+                        ..Directive::new(
+                            assignment.name,
+                            at(value.start)..at(value.end),
+                            Loads::File,
+                        )
+                    };
+                    if let Some(finding) = directive::decide(&directive, text, map) {
+                        handled.push(value);
+                        findings.push(finding);
+                    }
+                }
+            } else {
+                if let Some(assignment) = assignment(content) {
+                    let value = match script_path_in(content, assignment.value.clone(), map) {
+                        Some((token, _)) => token,
+                        None => unquoted(content, default_value(content, assignment.value.clone())),
+                    };
+                    let directive = Directive {
+                        rewrite: Some(Rewrite {
+                            key: None,
+                            value: at(value.start)..at(value.end),
+                            closing: None,
+                        }),
+                        ..Directive::new(
+                            assignment.name,
+                            at(value.start)..at(value.end),
+                            Loads::File,
+                        )
+                    };
+                    // A variable set from another variable is followed where that one is set.
+                    if let Some(finding) = directive::decide(&directive, text, map)
+                        .filter(|finding| finding.code != Code::TemplatedLoad)
+                    {
+                        handled.push(value);
+                        findings.push(finding);
+                    }
+                }
+                for (placeholder, sed) in seds(content) {
+                    handled.push(sed.clone());
+                    let directive = Directive {
+                        advice: Some(apache::mod_wsgi_advice),
+                        ..Directive::new(placeholder, at(sed.start)..at(sed.end), Loads::File)
+                    };
+                    findings.extend(directive::decide(&directive, text, map));
+                }
+                if let Some(program) = run_process_program(content) {
+                    handled.push(program.clone());
+                    let directive = Directive {
+                        advice: Some(dev_server_advice),
+                        ..Directive::new(
+                            "run_process",
+                            at(program.start)..at(program.end),
+                            Loads::File,
+                        )
+                    };
+                    findings.extend(directive::decide(&directive, text, map));
+                }
+                if let Some(finding) = variable_reader(content, context, map) {
+                    findings.push(Finding {
+                        offset: at(finding.offset),
+                        ..finding
+                    });
                 }
                 for call in calls(content) {
-                    if let Some(finding) = self.call(content, &call, map, context, &mut handled) {
+                    if let Some(finding) = removed_name_mismatch(path, content, &call, context) {
+                        findings.push(Finding {
+                            offset: at(finding.offset),
+                            ..finding
+                        });
+                        continue;
+                    }
+                    if let Some(finding) = self.call(content, &call, map, context, &mut handled)
+                        && !(module_branch && finding.code == Code::TemplatedLoad)
+                    {
                         findings.push(Finding {
                             offset: at(finding.offset),
                             edits: shift(finding.edits, line.start),
@@ -121,14 +225,9 @@ impl Dialect for Devstack {
                 }
                 let is_path = content[..mention.range.start].ends_with('/')
                     || content[..mention.range.start].ends_with("$(which ");
-                if !is_path {
+                if !is_path || content.trim_start().starts_with('#') {
                     // DevStack names services, processes and Apache sites after the script
-                    // (`enable_service aodh-api`); those names are kept, so they need nothing.
-                    findings.push(Finding::ok(
-                        at(mention.range.start),
-                        mention.script,
-                        format!("`{}` here names a service, process or site, not the script file; names are kept", mention.script),
-                    ));
+                    // (`enable_service aodh-api`), and comments are prose: no directive.
                     continue;
                 }
                 let app = map.app_spec(mention.script).unwrap_or_default();
@@ -286,10 +385,24 @@ fn iniset(
             edits.push(Edit::replace(token, app));
             script.to_owned()
         }
-        None => context
-            .script_variables
-            .get(shell::variable_reference(&line[value])?)?
-            .clone(),
+        None => match shell::variable_reference(&line[value.clone()])
+            .and_then(|variable| context.script_variables.get(variable))
+        {
+            Some(script) => script.clone(),
+            None => {
+                handled.push(value.clone());
+                let inner = unquoted(line, value.clone());
+                let directive = Directive {
+                    rewrite: Some(Rewrite {
+                        key: Some((args[2].clone(), "module")),
+                        value: inner.clone(),
+                        closing: None,
+                    }),
+                    ..Directive::new("iniset uwsgi wsgi-file", inner, Loads::File)
+                };
+                return directive::decide(&directive, line, map);
+            }
+        },
     };
     let app = map.app_spec(&script)?;
     Some(Finding::rewrite(
@@ -298,6 +411,210 @@ fn iniset(
         format!("`iniset`: set uWSGI `module` to `{app}`"),
         edits,
     ))
+}
+
+/// The plugin a DevStack file belongs to: the path before its `devstack/` directory, or `""`
+/// for DevStack itself.
+fn plugin_of(path: &str) -> &str {
+    path.find("devstack/").map_or("", |at| &path[..at])
+}
+
+/// The application name a `write_uwsgi_config`/`write_local_uwsgi_http_config` call gives
+/// DevStack: its name argument, or the basename of its WSGI argument, when either is literal or
+/// a variable holding a script.
+fn written_name(line: &str, call: &Call, context: &Context) -> Option<String> {
+    let name_index = match call.function {
+        WRITE => 4,
+        WRITE_HTTP => 3,
+        _ => return None,
+    };
+    if let Some(name) = call.args.get(name_index) {
+        let name = shell::unquote(&line[name.clone()]);
+        return (!name.is_empty() && !name.contains('$')).then(|| name.to_owned());
+    }
+    let wsgi = shell::unquote(&line[call.args.get(1)?.clone()]);
+    if let Some(variable) = shell::variable_reference(wsgi) {
+        return context.application_variables.get(variable).cloned();
+    }
+    let base = directive::last_component(wsgi);
+    (!base.is_empty() && !base.contains('$')).then(|| base.to_owned())
+}
+
+/// A `remove_uwsgi_config` given a literal name that no `write_uwsgi_config` of the plugin
+/// gives: the uWSGI config and Apache site it removes are not the ones written.
+fn removed_name_mismatch(
+    path: &str,
+    line: &str,
+    call: &Call,
+    context: &Context,
+) -> Option<Finding> {
+    if call.function != REMOVE {
+        return None;
+    }
+    let written = context.uwsgi_app_names.get(plugin_of(path))?;
+    let arg = call.args.get(1)?;
+    let name = shell::unquote(&line[arg.clone()]);
+    if name.is_empty() || name.contains(['$', '/', ':']) || written.contains(name) {
+        return None;
+    }
+    let names: Vec<String> = written.iter().map(|name| format!("`{name}`")).collect();
+    Some(
+        Finding {
+            script: None,
+            ..Finding::manual(
+                arg.start,
+                "",
+                format!(
+                    "`{REMOVE}` is given `{name}`, but `{WRITE}` is given {}: DevStack derives the \
+                     uWSGI config and the Apache site from that name, so this removes nothing; pass \
+                     the same name to both",
+                    names.join(" or ")
+                ),
+            )
+        }
+        .with_code(Code::DevstackAppName),
+    )
+}
+
+/// A command that copies a variable holding a script's application, or gives it to uWSGI's
+/// `--wsgi-file`: it breaks once the variable holds a module path, so it is reported before the
+/// migration and after it (DevStack's helpers are read by [`Devstack::call`]).
+fn variable_reader(line: &str, context: &Context, map: &ScriptMap) -> Option<Finding> {
+    let words = shell::words(line);
+    let first = words.first().map(|word| &line[word.clone()])?;
+    let program = if first == "sudo" {
+        words.get(1).map(|word| &line[word.clone()])?
+    } else {
+        first
+    };
+    let copies = matches!(program, "cp" | "install" | "ln" | "rsync" | "mv");
+    for (index, word) in words.iter().enumerate() {
+        let Some(variable) = shell::variable_reference(&line[word.clone()]) else {
+            continue;
+        };
+        let Some(script) = context.application_variables.get(variable) else {
+            continue;
+        };
+        let loaded = index > 0
+            && matches!(
+                shell::unquote(&line[words[index - 1].clone()]),
+                "--wsgi-file" | "--file"
+            );
+        if !(copies || loaded) {
+            continue;
+        }
+        let spec = map.app_spec(script).unwrap_or_default();
+        return Some(
+            Finding {
+                script: Some(script.clone()),
+                ..Finding::manual(
+                    word.start,
+                    script,
+                    format!(
+                        "`{program}` is given `${variable}`, the `{script}` script's path until the \
+                         migration and the module `{spec}` after it: load it as a module (uWSGI \
+                         `--module ${variable}`) and copy nothing"
+                    ),
+                )
+            }
+            .with_code(Code::TemplatedLoad),
+        );
+    }
+    None
+}
+
+/// The default of `${NAME:-default}`, or the whole value: what a variable holds unless the
+/// user set it.
+fn default_value(line: &str, value: Range<usize>) -> Range<usize> {
+    let text = &line[value.clone()];
+    let inner = shell::unquote(text);
+    let offset = text.find(inner).unwrap_or(0);
+    match inner
+        .strip_prefix("${")
+        .and_then(|rest| rest.find(":-").map(|at| (rest, at)))
+    {
+        Some((rest, at)) if rest.ends_with('}') => {
+            let start = value.start + offset + 2 + at + 2;
+            start..value.start + offset + inner.len() - 1
+        }
+        _ => value,
+    }
+}
+
+/// The value `text[range]` without the quotes around it.
+fn unquoted(text: &str, range: Range<usize>) -> Range<usize> {
+    let word = &text[range.clone()];
+    let inner = shell::unquote(word);
+    match word.find(inner) {
+        Some(offset) if !inner.is_empty() => {
+            range.start + offset..range.start + offset + inner.len()
+        }
+        _ => range,
+    }
+}
+
+/// The values of `sed` substitutions that fill a WSGI placeholder of an Apache template:
+/// `s|%PUBLICWSGI%|$KEYSTONE_BIN_DIR/keystone-wsgi-public|g`.
+fn seds(line: &str) -> Vec<(&str, Range<usize>)> {
+    let mut found = Vec::new();
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    while let Some(at) = line[from..].find("s").map(|at| from + at) {
+        from = at + 1;
+        let Some(&delimiter) = bytes.get(at + 1) else {
+            break;
+        };
+        if !matches!(delimiter, b'|' | b'/' | b'#' | b',' | b'@' | b'!' | b':')
+            || (at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_'))
+        {
+            continue;
+        }
+        let pattern_start = at + 2;
+        let Some(pattern_len) = line[pattern_start..].find(delimiter as char) else {
+            continue;
+        };
+        let pattern = &line[pattern_start..pattern_start + pattern_len];
+        let is_wsgi_placeholder = pattern.len() > 2
+            && pattern.starts_with('%')
+            && pattern.ends_with('%')
+            && pattern.contains("WSGI");
+        if !is_wsgi_placeholder {
+            continue;
+        }
+        let value_start = pattern_start + pattern_len + 1;
+        let Some(value_len) = line[value_start..].find(delimiter as char) else {
+            continue;
+        };
+        found.push((pattern, value_start..value_start + value_len));
+        from = value_start + value_len;
+    }
+    found
+}
+
+/// The program of `run_process NAME "PROGRAM ARGS"` when it is a script in a bin directory run
+/// as PBR's development server (`--port`): a WSGI script served without a WSGI server.
+fn run_process_program(line: &str) -> Option<Range<usize>> {
+    let words = shell::words(line);
+    let index = words
+        .iter()
+        .position(|word| &line[word.clone()] == "run_process")?;
+    let command = words.get(index + 2)?;
+    let inner = unquoted(line, command.clone());
+    let program_len = line[inner.clone()]
+        .find(char::is_whitespace)
+        .unwrap_or(inner.len());
+    let program = inner.start..inner.start + program_len;
+    let rest = &line[program.end..inner.end];
+    (line[program.clone()].contains('/') && (rest.contains("--port") || rest.contains("--host")))
+        .then_some(program)
+}
+
+/// What to run instead of a script served by its own development server.
+fn dev_server_advice(script: &str, _map: &ScriptMap, spec: &str) -> String {
+    format!(
+        "runs the `{script}` script as PBR's development server, which current pip no longer \
+         installs: run `uwsgi --http-socket HOST:PORT --module {spec}` (or gunicorn `{spec}`) instead"
+    )
 }
 
 struct Assignment<'l> {
@@ -320,10 +637,27 @@ fn assignment(line: &str) -> Option<Assignment<'_>> {
     let equals = text.find('=')?;
     let name = &text[..equals];
     let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    (valid && name.contains("WSGI")).then(|| Assignment {
+    (valid && is_wsgi_variable(name)).then(|| Assignment {
         name,
         value: word.start + equals + 1..word.end,
     })
+}
+
+/// Whether a variable's name says it holds the WSGI application (`NOVA_UWSGI`,
+/// `KEYSTONE_WSGI_APP`), rather than a directory, a config file or a port derived from it.
+fn is_wsgi_variable(name: &str) -> bool {
+    // `NOVA_USE_MOD_WSGI=True` is a switch.
+    !name.contains("MOD_WSGI")
+        && [
+            "UWSGI",
+            "WSGI",
+            "UWSGI_APP",
+            "WSGI_APP",
+            "WSGI_FILE",
+            "WSGI_SCRIPT",
+        ]
+        .iter()
+        .any(|suffix| name == *suffix || name.ends_with(&format!("_{suffix}")))
 }
 
 /// The path token inside `range` of `line` that leads to a mapped script, with the script: a
@@ -526,6 +860,29 @@ mod tests {
             findings
                 .iter()
                 .all(|finding| finding.action == Action::Manual)
+        );
+    }
+
+    #[test]
+    fn remove_must_name_what_write_named() {
+        let text = "X_UWSGI=$X_BIN_DIR/heat-wsgi-api\nwrite_uwsgi_config \"$X_CONF\" \"$X_UWSGI\" \"/x\" \"\" \"heat-api\"\nremove_uwsgi_config \"$X_CONF\" \"heat-wsgi\"\n";
+        let (_, findings) = run(text);
+        let mismatch: Vec<&Finding> = findings
+            .iter()
+            .filter(|finding| finding.code == Code::DevstackAppName)
+            .collect();
+        assert_eq!(mismatch.len(), 1, "{findings:?}");
+        assert!(mismatch[0].message.contains("`heat-api`"));
+        // The names a migration writes agree: nothing to report.
+        let (after, _) = run(
+            "HEAT_UWSGI=$HEAT_BIN_DIR/heat-wsgi-api\nwrite_uwsgi_config \"$C\" \"$HEAT_UWSGI\" \"/heat\"\nremove_uwsgi_config \"$C\" \"$HEAT_UWSGI\"\n",
+        );
+        let (_, findings) = run(&after);
+        assert!(
+            findings
+                .iter()
+                .all(|finding| finding.code != Code::DevstackAppName),
+            "{after}"
         );
     }
 

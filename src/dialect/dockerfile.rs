@@ -52,7 +52,7 @@ impl Dialect for Dockerfile {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let mentions = map.mentions(text);
-        if mentions.is_empty() {
+        if mentions.is_empty() && !super::may_hold_directives(text) {
             return Vec::new();
         }
         let mut masked = command_line::mask_templates(text);
@@ -73,10 +73,14 @@ impl Dialect for Dockerfile {
                 .trim_start_matches('\u{feff}')
                 .trim_start()
                 .starts_with('#');
-            findings.push(if commented {
-                command_line::comment_finding(&mention, map)
+            findings.extend(if commented {
+                command_line::comment_finding(text, &mention, map)
             } else {
-                command_line::other_finding(&mention, map, "outside an instruction this tool reads")
+                Some(command_line::other_finding(
+                    &mention,
+                    map,
+                    "outside an instruction this tool reads",
+                ))
             });
         }
         findings.sort_by_key(|finding| finding.offset);
@@ -357,6 +361,7 @@ fn move_backslash(masked: &mut String, line: &Line<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::code::Code;
     use crate::dialect::Action;
     use crate::dialect::testing::{self, actions};
 
@@ -413,6 +418,16 @@ mod tests {
                 .contains("`gunicorn -b :8774 nova.wsgi.osapi_compute:application`")
         );
         assert!(after.contains("RUN <<EOF\nuwsgi --module cinder.wsgi.api:application\nEOF\n"));
+    }
+
+    #[test]
+    fn unmapped_loads_are_manual() {
+        let text = "CMD [\"uwsgi\", \"--wsgi-file\", \"/usr/local/bin/foo-api-wsgi\"]\nENV UWSGI_WSGI_FILE=/opt/foo/foo/api/app.wsgi\nRUN apt-get install -y foo-api\n";
+        let (after, findings) = run(text);
+        assert_eq!(after, text);
+        let codes: Vec<Code> = findings.iter().map(|finding| finding.code).collect();
+        assert_eq!(codes, vec![Code::UnknownScriptLoad, Code::InTreeFileLoad]);
+        assert_eq!(actions(&findings), vec![Action::Manual, Action::Manual]);
     }
 
     #[test]

@@ -5,7 +5,11 @@
 //! Release notes are history: `releasenotes/` shows the old script on purpose and is never
 //! edited, so its mentions are listed as `ok`, as are translated `.po` catalogues.
 
-use crate::dialect::{Context, Dialect, Finding, ScriptMap};
+use std::ops::Range;
+
+use crate::dialect::directive::{self, Directive, Loads};
+use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
+use crate::text;
 
 pub struct Docs;
 
@@ -15,7 +19,7 @@ impl Dialect for Docs {
     }
 
     fn claims(&self, path: &str) -> bool {
-        [".rst", ".md", ".txt", ".po"]
+        [".rst", ".md", ".txt", ".po", ".inc"]
             .iter()
             .any(|suffix| path.ends_with(suffix))
     }
@@ -24,27 +28,63 @@ impl Dialect for Docs {
         let history = path.starts_with("releasenotes/")
             || path.contains("/releasenotes/")
             || path.ends_with(".po");
-        map.mentions(text)
-            .into_iter()
-            .map(|mention| {
-                let script = mention.script;
-                let app = map.app_spec(script).unwrap_or_default();
-                let module = map.module(script).unwrap_or_default();
-                if history {
-                    return Finding::ok(mention.range.start, script, "release notes and translations record history; never edited".to_owned());
+        let mut findings = Vec::new();
+        let mut handled: Vec<Range<usize>> = Vec::new();
+        for line in text::lines(text) {
+            if history {
+                break;
+            }
+            for (name, value) in directive::in_prose(line.content) {
+                let value = line.start + value.start..line.start + value.end;
+                let directive = Directive {
+                    advice: Some(advice),
+                    ..Directive::new(name, value.clone(), Loads::File)
+                };
+                if let Some(finding) = directive::decide(&directive, text, map) {
+                    handled.push(value);
+                    findings.push(finding);
                 }
-                Finding::manual(
-                    mention.range.start,
+            }
+        }
+        for mention in map.mentions(text) {
+            let (start, script) = (mention.range.start, mention.script);
+            if handled.iter().any(|range| range.contains(&start)) {
+                continue;
+            }
+            if history {
+                findings.push(Finding::ok(
+                    start,
                     script,
-                    format!(
-                        "mentions `{script}`, a PBR-generated WSGI script being retired; where it means the script, \
-                         write `module = {app}` (uWSGI), `gunicorn {app}`, or for mod_wsgi a file containing \
-                         `from {module} import application`"
-                    ),
-                )
-            })
-            .collect()
+                    "release notes and translations record history; never edited".to_owned(),
+                ));
+                continue;
+            }
+            let from = path_start(text, start);
+            if from < start && is_script_path(&text[from..start]) {
+                let spec = map.app_spec(script).unwrap_or_default();
+                findings.push(Finding::manual(start, script, advice(script, map, &spec)));
+            } else {
+                // Prose, a host, a package or a service named after the script: no directive.
+                findings.push(Finding::ok(
+                    start,
+                    script,
+                    format!("names `{script}` in prose, not as a file a server loads"),
+                ));
+            }
+        }
+        findings.sort_by_key(|finding| finding.offset);
+        findings
     }
+}
+
+/// What documentation that tells a server to load a script should say instead.
+fn advice(script: &str, map: &ScriptMap, spec: &str) -> String {
+    let module = map.module(script).unwrap_or_default();
+    format!(
+        "mentions `{script}`, a PBR-generated WSGI script being retired; where it means the script, \
+         write `module = {spec}` (uWSGI), `gunicorn {spec}`, or for mod_wsgi a file containing \
+         `from {module} import application`"
+    )
 }
 
 #[cfg(test)]
@@ -66,5 +106,18 @@ mod tests {
         );
         let (_, findings) = testing::run(&Docs, "releasenotes/notes/x.yaml.rst", text, &map);
         assert_eq!(findings[0].action, Action::Ok);
+    }
+
+    #[test]
+    fn prose_and_hosts_are_no_findings_but_unknown_loads_are() {
+        let map = testing::map(&[("cloudkitty-api", "cloudkitty.wsgi.api")]);
+        let text = "curl http://cloudkitty-api:8889/v2\n# apt install cloudkitty-api\nSet ``WSGIScriptAlias / /usr/bin/foo-api``.\n";
+        let (_, findings) = testing::run(&Docs, "api-ref/source/summary.inc", text, &map);
+        let manual: Vec<&Finding> = findings
+            .iter()
+            .filter(|finding| finding.action == Action::Manual)
+            .collect();
+        assert_eq!(manual.len(), 1, "{findings:?}");
+        assert_eq!(manual[0].code, crate::code::Code::UnknownScriptLoad);
     }
 }

@@ -11,6 +11,7 @@
 pub mod apache;
 pub mod command_line;
 pub mod devstack;
+pub mod directive;
 pub mod dockerfile;
 pub mod docs;
 pub mod nginx;
@@ -53,6 +54,21 @@ pub static DIALECTS: &[&dyn Dialect] = &[
     &packaging::Packaging,
     &other::Other,
 ];
+
+/// Words without which no file holds a directive: a file that loads a script nobody named
+/// must still be read. Every directive key or helper spells one of them (`wsgi-file`,
+/// `wsgi_file`, `WSGIScriptAlias`, `UWSGI_WSGI_FILE`, `%PUBLICWSGI%`, `write_uwsgi_config`, a
+/// `FOO_WSGI` variable, gunicorn's application argument). The search is a byte search, so case
+/// matters; `module` and `mount` are too common alone and matter only in uWSGI contexts, which
+/// say `uwsgi`.
+pub const DIRECTIVE_KEYWORDS: &[&str] = &["wsgi", "WSGI", "gunicorn"];
+
+/// Whether `text` may hold a directive at all: a cheap test before reading it as one.
+pub fn may_hold_directives(text: &str) -> bool {
+    DIRECTIVE_KEYWORDS
+        .iter()
+        .any(|keyword| text.contains(keyword))
+}
 
 /// One config dialect.
 pub trait Dialect: Sync {
@@ -124,6 +140,9 @@ pub struct Finding {
     pub edits: Vec<Edit>,
     /// A caution to show with the finding, whatever its action (Glance under uWSGI's HTTP mode).
     pub warning: Option<String>,
+    /// The source file a directive loads, as written (`$FOO_DIR/foo/api/app.py`), for the
+    /// planner to look up in the planned trees.
+    pub loads_file: Option<String>,
 }
 
 impl Finding {
@@ -136,6 +155,7 @@ impl Finding {
             message,
             edits,
             warning: None,
+            loads_file: None,
         }
     }
 
@@ -161,6 +181,7 @@ impl Finding {
             message,
             edits: Vec::new(),
             warning: None,
+            loads_file: None,
         }
     }
 
@@ -173,6 +194,7 @@ impl Finding {
             message,
             edits: Vec::new(),
             warning: None,
+            loads_file: None,
         }
     }
 }
@@ -183,6 +205,13 @@ pub struct Context {
     /// Shell variables assigned a script path, by name, with the script; the calls that pass
     /// them get the name argument DevStack derives sockets and sites from.
     pub script_variables: BTreeMap<String, String>,
+    /// Shell variables that hold a script's path before the migration or its module after it,
+    /// with the script: a command that copies them or gives them to `--wsgi-file` breaks.
+    pub application_variables: BTreeMap<String, String>,
+    /// The application names a DevStack plugin (by the directory holding its `devstack/`)
+    /// passes to `write_uwsgi_config`, derived or explicit: `remove_uwsgi_config` must be given
+    /// one of them, or the Apache site is never disabled.
+    pub uwsgi_app_names: BTreeMap<String, BTreeSet<String>>,
     /// Ansible roles (by path) whose service dicts load a mapped application; the lines of the
     /// role that read the dict's old keys must change with it.
     pub roles_loading_scripts: BTreeSet<String>,
@@ -226,6 +255,9 @@ pub struct ScriptMap {
     names: Vec<String>,
     /// Every name and every dialect keyword, for deciding whether a file is worth decoding.
     prefilter: Prefilter,
+    /// Modules in the planned trees that define `application`, by their file's path from the
+    /// directory they are imported from (`foo/api/app.py` holds `foo.api.app`).
+    files: BTreeMap<String, String>,
 }
 
 /// A fast literal search for "does this file mention anything at all": SIMD Teddy for up to
@@ -239,12 +271,13 @@ struct Prefilter {
 
 impl Prefilter {
     fn new(needles: &[&str]) -> Prefilter {
+        let needles = essential(needles);
         if needles.is_empty() {
             return Prefilter::default();
         }
         let packed = aho_corasick::packed::Config::new()
             .builder()
-            .extend(needles)
+            .extend(&needles)
             .build();
         let automaton = match packed {
             Some(_) => None,
@@ -265,6 +298,24 @@ impl Prefilter {
     }
 }
 
+/// The needles a "does anything match" search needs: a needle holding another (`write_uwsgi_config`
+/// holds `uwsgi`) matches only where that one does, and the fewer the needles, the longer the
+/// search stays on the SIMD path (Teddy takes at most 64).
+fn essential<'n>(needles: &[&'n str]) -> Vec<&'n str> {
+    let mut unique: Vec<&str> = needles.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    unique
+        .iter()
+        .copied()
+        .filter(|needle| {
+            !unique
+                .iter()
+                .any(|other| other != needle && !other.is_empty() && needle.contains(other))
+        })
+        .collect()
+}
+
 impl ScriptMap {
     pub fn new(targets: BTreeMap<String, AppTarget>) -> ScriptMap {
         let names: Vec<String> = targets.keys().cloned().collect();
@@ -274,7 +325,8 @@ impl ScriptMap {
             .ok();
         let keywords = DIALECTS
             .iter()
-            .flat_map(|dialect| dialect.keywords().iter().copied());
+            .flat_map(|dialect| dialect.keywords().iter().copied())
+            .chain(DIRECTIVE_KEYWORDS.iter().copied());
         let needles: Vec<&str> = names.iter().map(String::as_str).chain(keywords).collect();
         let prefilter = Prefilter::new(&needles);
         ScriptMap {
@@ -282,7 +334,27 @@ impl ScriptMap {
             matcher,
             names,
             prefilter,
+            files: BTreeMap::new(),
         }
+    }
+
+    /// The same map, knowing which module files of the planned trees define `application`.
+    pub fn with_files(self, files: BTreeMap<String, String>) -> ScriptMap {
+        ScriptMap { files, ..self }
+    }
+
+    /// The module a directive's file path loads, when a planned tree holds that file and it
+    /// defines `application`: `$FOO_DIR/foo/api/app.py` is `foo.api.app`.
+    pub fn file_module(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|(file, _)| {
+                path == file.as_str()
+                    || path
+                        .strip_suffix(file.as_str())
+                        .is_some_and(|dir| dir.ends_with('/'))
+            })
+            .map(|(_, module)| module.as_str())
     }
 
     /// A map from script names to modules exposing `application`.
@@ -378,6 +450,11 @@ pub struct Mention<'m> {
     pub script: &'m str,
 }
 
+/// The first line of a printed map (`wsgi-migrate map`), by which a map kept in a repository is
+/// recognised: it names scripts on purpose.
+pub const MAP_HEADER: &str =
+    "# Which module replaces which PBR wsgi script; read by `wsgi-migrate --map FILE`.";
+
 /// The caution for a Glance application served by mod_wsgi or by uWSGI's HTTP mode.
 pub const GLANCE_WARNING: &str = "Glance's own documentation says Glance does not fully work under mod_wsgi or \
     uWSGI's HTTP mode (no chunked transfer encoding, and image import breaks): check that uploads \
@@ -423,15 +500,29 @@ pub fn is_bare_mention(text: &str, range: Range<usize>) -> bool {
         && !(after.starts_with('-') && text[range.end..].starts_with([' ', '\t']))
 }
 
+/// Whether the mention at `range` ends a path into a directory scripts are installed in (a
+/// `bin`, `sbin` or `cgi-bin`, `$X_BIN_DIR`, `{{ x_bin }}`, a `$(which ...)`), rather than a
+/// log, data or config directory named after the service.
+pub fn looks_installed(text: &str, range: Range<usize>) -> bool {
+    let from = path_start(text, range.start);
+    let directory = &text[from..range.start];
+    (!directory.is_empty() && directory.to_ascii_lowercase().contains("bin"))
+        || ["$(which ", "$(type -p ", "$(command -v "]
+            .iter()
+            .any(|lookup| text[..range.start].ends_with(lookup))
+}
+
 /// The last component of a `/`-separated relative path, the way the plan names files.
 pub fn file_name(path: &str) -> &str {
     path.rsplit_once('/').map_or(path, |(_, name)| name)
 }
 
 /// Whether the token from `start` to the mention is a directory path leading to the script (or
-/// the bare script name), rather than some other word that happens to end with it.
+/// the bare script name), rather than some other word that happens to end with it: a URL's
+/// host is not a file.
 pub fn is_script_path(token: &str) -> bool {
-    token.is_empty() || token.ends_with('/')
+    // `http://nova-api:8774/` names a host, not a file.
+    token.is_empty() || (token.ends_with('/') && !token.ends_with("//"))
 }
 
 /// Whether `prefix` is the directory part of a path to the script: empty, or ending with `/`
@@ -488,6 +579,65 @@ mod tests {
                 (23, "nova-api"),
                 (74, "nova-api-wsgi")
             ]
+        );
+    }
+
+    #[test]
+    fn the_prefilter_passes_directives_that_load_unknown_scripts() {
+        let map = testing::map(&[("nova-api-wsgi", "nova.wsgi.osapi_compute")]);
+        for text in [
+            "[uwsgi]\nwsgi-file = /usr/local/bin/foo-api-wsgi\n",
+            "FOO_UWSGI=$FOO_BIN_DIR/foo-api-wsgi\n",
+            "WSGIScriptAlias / /usr/bin/foo-api\n",
+            "WSGIScriptAliasMatch ^/foo /usr/bin/foo-api\n",
+            "wsgi_file: /var/lib/kolla/venv/bin/foo-wsgi\n",
+            "iniset \"$conf\" uwsgi wsgi-file \"$wsgi\"\n",
+            "write_uwsgi_config \"$FOO_CONF\" \"$FOO_WSGI\" \"/foo\"\n",
+            "[uwsgi]\nmount = /foo=foo/api/app.py\n",
+            "exec gunicorn foo.api.app:application\n",
+            "<uwsgi><module>foo.wsgi.api:application</module></uwsgi>\n",
+            "UWSGI_MODULE=foo.wsgi.api:application\n",
+            "foo_wsgi_name: foo-api-wsgi\n",
+            "run nova-api-wsgi\n",
+        ] {
+            assert!(map.may_matter(text.as_bytes()), "{text}");
+        }
+        for text in [
+            "import os\nmodule = load(name)\n",
+            "mount -t tmpfs none /mnt\n",
+            "",
+        ] {
+            assert!(!map.may_matter(text.as_bytes()), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_prefilter_keeps_only_needles_that_hold_no_other() {
+        assert_eq!(
+            essential(&[
+                "write_uwsgi_config",
+                "uwsgi",
+                "nova-api",
+                "nova-api-wsgi",
+                "uwsgi"
+            ]),
+            vec!["nova-api", "uwsgi"]
+        );
+        // The registry's names and every keyword fit Teddy's 64 needles with room to spare.
+        let names: Vec<&str> = crate::registry::scripts()
+            .iter()
+            .map(|script| script.name.as_str())
+            .collect();
+        let keywords = DIALECTS
+            .iter()
+            .flat_map(|dialect| dialect.keywords().iter().copied())
+            .chain(DIRECTIVE_KEYWORDS.iter().copied());
+        let needles: Vec<&str> = names.iter().copied().chain(keywords).collect();
+        assert!(!names.is_empty());
+        assert!(
+            essential(&needles).len() <= 60,
+            "{}",
+            essential(&needles).len()
         );
     }
 

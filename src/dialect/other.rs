@@ -18,7 +18,6 @@ use std::ops::Range;
 
 use crate::dialect::apache::{import_line, module_file};
 use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
-use crate::script_map;
 
 pub struct Other;
 
@@ -59,7 +58,7 @@ impl Dialect for Other {
     fn accepts(&self, text: &str) -> bool {
         // A map printed by `wsgi-migrate map` names the scripts on purpose.
         !text.as_bytes()[..text.len().min(SNIFF)].contains(&0)
-            && !text.starts_with(script_map::MAP_HEADER)
+            && !text.starts_with(super::MAP_HEADER)
     }
 
     fn scan(&self, path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {

@@ -15,11 +15,10 @@
 
 use std::ops::Range;
 
+use crate::code::Code;
 use crate::dialect::apache::module_file;
-use crate::dialect::{
-    Context, Dialect, Finding, GLANCE_WARNING, ScriptMap, is_script_path, path_start,
-};
-use crate::edit::Edit;
+use crate::dialect::directive::{self, Directive, Loads, Rewrite};
+use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
 use crate::text;
 
 pub struct Puppet;
@@ -58,7 +57,13 @@ impl Dialect for Puppet {
             for mention in map.mentions(content) {
                 let (start, end, script) = (mention.range.start, mention.range.end, mention.script);
                 let at = line.start + start;
-                if comment.is_some_and(|comment| comment <= start) {
+                if let Some(comment) = comment.filter(|comment| *comment <= start) {
+                    // Documentation and prose are comments too: only commented-out code (a
+                    // hash entry or an assignment) is reported.
+                    let code = &content[comment..];
+                    if !(code.contains("=>") || code.contains(" = ")) {
+                        continue;
+                    }
                     findings.push(Finding::manual(
                         at,
                         script,
@@ -66,14 +71,14 @@ impl Dialect for Puppet {
                             "commented-out code mentions the `{script}` script; if it is re-enabled, it needs the module instead ({}): update or delete the comment",
                             module_hint(map, script)
                         ),
-                    ));
+                    ).with_code(Code::CommentedLoad));
                     continue;
                 }
                 let Some(string) = strings
                     .iter()
                     .find(|string| string.full.start < start && end < string.full.end)
                 else {
-                    findings.push(Finding::manual(at, script, generic(map, script)));
+                    // A bare word outside a string: a resource title or class parameter name.
                     continue;
                 };
                 let content_range = string.full.start + 1..string.full.end - 1;
@@ -84,25 +89,19 @@ impl Dialect for Puppet {
                 let key = key_before(content, string.full.start);
                 let finding = match key {
                     Some(Key::Hash(key)) if content[key.clone()] == *"wsgi-file" && whole_path => {
-                        let spec = map.app_spec(script).unwrap_or_default();
-                        let finding = Finding::rewrite(
-                            at,
-                            script,
-                            format!(
-                                "the uWSGI option `wsgi-file` loads the `{script}` script; set `module` to `{spec}`"
-                            ),
-                            vec![
-                                Edit::replace(line.start + key.start..line.start + key.end, "module"),
-                                Edit::replace(
-                                    line.start + content_range.start..line.start + content_range.end,
-                                    spec,
-                                ),
-                            ],
-                        );
-                        if http && map.is_glance(script) {
-                            finding.warn(GLANCE_WARNING.to_owned())
-                        } else {
-                            finding
+                        let value = line.start + content_range.start..line.start + content_range.end;
+                        let directive = Directive {
+                            rewrite: Some(Rewrite {
+                                key: Some((line.start + key.start..line.start + key.end, "module")),
+                                value: value.clone(),
+                                closing: None,
+                            }),
+                            http_mode: http,
+                            ..Directive::new("wsgi-file", value, Loads::File)
+                        };
+                        match directive::decide(&directive, text, map) {
+                            Some(finding) => finding,
+                            None => Finding::manual(at, script, generic(map, script)),
                         }
                     }
                     Some(Key::Name(name) | Key::Quoted(name))
@@ -122,7 +121,12 @@ impl Dialect for Puppet {
                             "`wsgi_script_file` names the copy mod_wsgi loads, not the source script; it needs no change".to_owned(),
                         )
                     }
-                    _ => Finding::manual(at, script, generic(map, script)),
+                    // A path to the installed script is most likely loaded or copied; a name
+                    // (`package { 'neutron-api': }`, `Service['neutron-api']`) is a resource.
+                    _ if crate::dialect::looks_installed(content, start..end) => {
+                        Finding::manual(at, script, generic(map, script))
+                    }
+                    _ => Finding::ok(at, script, format!("`{script}` here names a package, service or resource, not the script file")),
                 };
                 findings.push(finding);
             }

@@ -45,7 +45,7 @@ impl Dialect for Systemd {
 
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let mentions = map.mentions(text);
-        if mentions.is_empty() {
+        if mentions.is_empty() && !super::may_hold_directives(text) {
             return Vec::new();
         }
         let mut masked = command_line::mask_templates(text);
@@ -84,12 +84,16 @@ impl Dialect for Systemd {
             });
             let finding = match setting {
                 _ if line_is_comment(text, mention.range.start) => {
-                    command_line::comment_finding(&mention, map)
+                    command_line::comment_finding(text, &mention, map)
                 }
-                Some(setting) => other_setting(text, setting, &mention, map),
-                None => command_line::other_finding(&mention, map, "outside a unit setting"),
+                Some(setting) => Some(other_setting(text, setting, &mention, map)),
+                None => Some(command_line::other_finding(
+                    &mention,
+                    map,
+                    "outside a unit setting",
+                )),
             };
-            findings.push(finding);
+            findings.extend(finding);
         }
         findings.sort_by_key(|finding| finding.offset);
         findings

@@ -14,9 +14,8 @@
 
 use std::ops::Range;
 
-use crate::dialect::is_path_prefix;
-use crate::dialect::{Context, Dialect, Finding, GLANCE_WARNING, ScriptMap};
-use crate::edit::Edit;
+use crate::dialect::directive::{self, Directive, Loads, Rewrite};
+use crate::dialect::{Context, Dialect, Finding, ScriptMap, looks_installed};
 
 pub struct UwsgiJson;
 
@@ -42,28 +41,9 @@ impl Dialect for UwsgiJson {
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let pairs = pairs(text);
         let mut findings = Vec::new();
-        for mention in map.mentions(text) {
-            let script = mention.script;
-            let at = mention.range.start;
-            let Some(app) = map.app_spec(script) else {
-                continue;
-            };
-            let pair = pairs.iter().find(|pair| {
-                pair.value.as_ref().is_some_and(|value| {
-                    value.start <= mention.range.start && mention.range.end <= value.end
-                })
-            });
-            let Some((pair, value)) =
-                pair.and_then(|pair| pair.value.clone().map(|value| (pair, value)))
-            else {
-                findings.push(Finding::manual(
-                    at,
-                    script,
-                    format!(
-                        "mentions `{script}` outside a uWSGI `\"wsgi-file\"` setting; if it loads the \
-                         script, use `\"module\": \"{app}\"` instead"
-                    ),
-                ));
+        let mut loads: Vec<Range<usize>> = Vec::new();
+        for pair in &pairs {
+            let Some(value) = pair.value.clone() else {
                 continue;
             };
             let key = &text[pair.key.clone()];
@@ -71,68 +51,54 @@ impl Dialect for UwsgiJson {
                 .object_key
                 .as_deref()
                 .is_some_and(|name| name == "uwsgi" || name.starts_with("uwsgi:"));
-            let loads = key == "wsgi-file" || (key == "file" && in_uwsgi);
-            if !loads {
-                findings.push(Finding::manual(
-                    at,
-                    script,
-                    format!(
-                        "`\"{key}\"` mentions `{script}`, not a uWSGI `\"wsgi-file\"` setting; if it \
-                         loads the script, use `\"module\": \"{app}\"` instead"
-                    ),
-                ));
+            let kind = if key == "wsgi-file" || (key == "file" && in_uwsgi) {
+                Loads::File
+            } else if MODULE_KEYS.contains(&key) && in_uwsgi {
+                Loads::Module
+            } else {
                 continue;
-            }
-            let raw = &text[value.clone()];
-            if mention.range.end != value.end
-                || !is_path_prefix(&text[value.start..mention.range.start])
-            {
-                findings.push(Finding::manual(
-                    at,
-                    script,
-                    format!(
-                        "`\"{key}\": \"{raw}\"` is not a plain path to `{script}`; set \
-                         `\"module\": \"{app}\"` instead by hand"
-                    ),
-                ));
-                continue;
-            }
-            let module = map.module(script).unwrap_or_default();
+            };
             let siblings = || pairs.iter().filter(|other| other.object == pair.object);
-            let transitional = siblings().find(|other| {
-                MODULE_KEYS.contains(&&text[other.key.clone()])
-                    && other.value.as_ref().is_some_and(|value| {
-                        let value = &text[value.clone()];
-                        value == app || value == module
-                    })
-            });
-            if let Some(other) = transitional {
-                findings.push(Finding::ok(
-                    at,
-                    script,
-                    format!(
-                        "transitional config: `\"{}\"` sets the same application in this object and \
-                         is loaded before `\"{key}\"`",
-                        &text[other.key.clone()]
-                    ),
-                ));
+            let directive = Directive {
+                rewrite: Some(Rewrite {
+                    key: Some((pair.key.clone(), "module")),
+                    value: value.clone(),
+                    closing: None,
+                }),
+                sibling_modules: siblings()
+                    .filter(|other| MODULE_KEYS.contains(&&text[other.key.clone()]))
+                    .filter_map(|other| other.value.clone())
+                    .map(|value| text[value].to_owned())
+                    .collect(),
+                http_mode: siblings().any(|other| HTTP_KEYS.contains(&&text[other.key.clone()])),
+                ..Directive::new(key, value.clone(), kind)
+            };
+            if let Some(finding) = directive::decide(&directive, text, map) {
+                loads.push(value);
+                findings.push(finding);
+            }
+        }
+        // Any other path to an installed script is reported; names are not.
+        for mention in map.mentions(text) {
+            let script = mention.script;
+            if loads
+                .iter()
+                .any(|value| value.contains(&mention.range.start))
+                || !looks_installed(text, mention.range.clone())
+            {
                 continue;
             }
-            let mut finding = Finding::rewrite(
-                at,
+            let app = map.app_spec(script).unwrap_or_default();
+            findings.push(Finding::manual(
+                mention.range.start,
                 script,
-                format!("replace `\"{key}\": \"{raw}\"` with `\"module\": \"{app}\"`"),
-                vec![
-                    Edit::replace(pair.key.clone(), "module"),
-                    Edit::replace(value.clone(), app),
-                ],
-            );
-            let http_mode = siblings().any(|other| HTTP_KEYS.contains(&&text[other.key.clone()]));
-            if http_mode && map.is_glance(script) {
-                finding = finding.warn(GLANCE_WARNING.to_owned());
-            }
-            findings.push(finding);
+                format!(
+                    "mentions `{script}` outside a uWSGI `\"wsgi-file\"` setting; if it loads the \
+                     script, use `\"module\": \"{app}\"` instead"
+                ),
+            ));
         }
+        findings.sort_by_key(|finding| finding.offset);
         findings
     }
 }
@@ -282,7 +248,7 @@ mod tests {
             after,
             "{\r\n  \"uwsgi\": {\r\n    \"master\": true,\r\n    \"module\" :  \"nova.wsgi.osapi_compute:application\",\r\n    \"processes\": 4\r\n  },\r\n  \"uwsgi:dev\": {\"module\": \"glance.wsgi.api:application\"}\r\n}"
         );
-        assert!(rewrite(&after).1.is_empty());
+        assert!(rewrite(&after).1.iter().all(|f| f.action == Action::Ok));
     }
 
     #[test]
@@ -290,7 +256,8 @@ mod tests {
         let text = "{\"uwsgi\": {\"procname\": \"nova-api-wsgi\", \"wsgi-file\": [\"/usr/bin/nova-api-wsgi\"], \"x\": {\"file\": \"/usr/bin/nova-api-wsgi\"}, \"wsgi-file\": \"/usr/bin/nova-api-wsgi --x\"}}";
         let (after, findings) = rewrite(text);
         assert_eq!(after, text);
-        assert_eq!(findings.len(), 4);
+        // `procname` names a process: no finding.
+        assert_eq!(findings.len(), 3);
         assert!(findings.iter().all(|f| f.action == Action::Manual));
     }
 

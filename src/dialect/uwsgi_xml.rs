@@ -15,9 +15,9 @@
 
 use std::ops::Range;
 
-use crate::dialect::is_path_prefix;
-use crate::dialect::{Context, Dialect, Finding, GLANCE_WARNING, ScriptMap};
-use crate::edit::Edit;
+use crate::code::Code;
+use crate::dialect::directive::{self, Directive, Loads, Rewrite};
+use crate::dialect::{Context, Dialect, Finding, ScriptMap, looks_installed};
 
 pub struct UwsgiXml;
 
@@ -43,109 +43,85 @@ impl Dialect for UwsgiXml {
     fn scan(&self, _path: &str, text: &str, map: &ScriptMap, _context: &Context) -> Vec<Finding> {
         let tree = Tree::read(text);
         let mut findings = Vec::new();
-        for mention in map.mentions(text) {
-            let script = mention.script;
-            let at = mention.range.start;
-            let Some(app) = map.app_spec(script) else {
-                continue;
-            };
-            if tree
-                .comments
-                .iter()
-                .any(|comment| comment.start <= at && mention.range.end <= comment.end)
-            {
-                findings.push(Finding::manual(
-                    at,
-                    script,
-                    format!(
-                        "a comment mentions `{script}` (commented-out config is not rewritten); if it \
-                         shows a setting, write `<module>{app}</module>` there"
-                    ),
-                ));
-                continue;
-            }
-            let element = tree.elements.iter().find(|element| {
-                !element.has_children
-                    && element.content.start <= at
-                    && mention.range.end <= element.content.end
-            });
-            let Some(element) = element else {
-                findings.push(Finding::manual(
-                    at,
-                    script,
-                    format!(
-                        "mentions `{script}` outside a uWSGI `<wsgi-file>` element; if it loads the \
-                         script, use `<module>{app}</module>` instead"
-                    ),
-                ));
-                continue;
-            };
+        let mut loads: Vec<Range<usize>> = Vec::new();
+        for element in tree.elements.iter().filter(|element| !element.has_children) {
             let name = &text[element.name.clone()];
             let in_uwsgi = element.parent.as_deref() == Some("uwsgi");
-            if !(name == "wsgi-file" || (name == "file" && in_uwsgi)) {
-                findings.push(Finding::manual(
-                    at,
-                    script,
-                    format!(
-                        "`<{name}>` mentions `{script}`, not a uWSGI `<wsgi-file>` element; if it loads \
-                         the script, use `<module>{app}</module>` instead"
-                    ),
-                ));
+            let kind = if name == "wsgi-file" || (name == "file" && in_uwsgi) {
+                Loads::File
+            } else if MODULE_TAGS.contains(&name) && in_uwsgi {
+                Loads::Module
+            } else {
                 continue;
-            }
-            let value = element.value(text);
-            let raw = &text[value.clone()];
-            if mention.range.end != value.end
-                || !is_path_prefix(&text[value.start..mention.range.start])
-            {
-                findings.push(Finding::manual(
-                    at,
-                    script,
-                    format!(
-                        "`<{name}>{raw}</{name}>` is not a plain path to `{script}`; write \
-                         `<module>{app}</module>` instead by hand"
-                    ),
-                ));
-                continue;
-            }
-            let module = map.module(script).unwrap_or_default();
+            };
             let siblings = || {
                 tree.elements
                     .iter()
                     .filter(|other| other.parent_id == element.parent_id)
             };
-            let transitional = siblings().find(|other| {
-                MODULE_TAGS.contains(&&text[other.name.clone()])
-                    && [app.as_str(), module].contains(&&text[other.value(text)])
-            });
-            if let Some(other) = transitional {
-                findings.push(Finding::ok(
-                    at,
-                    script,
-                    format!(
-                        "transitional config: `<{}>` sets the same application in this element and is \
-                         loaded before `<{name}>`",
-                        &text[other.name.clone()]
-                    ),
-                ));
+            let value = element.value(text);
+            let directive = Directive {
+                rewrite: Some(Rewrite {
+                    key: Some((element.name.clone(), "module")),
+                    value: value.clone(),
+                    closing: Some((element.close_name.clone(), "module")),
+                }),
+                sibling_modules: siblings()
+                    .filter(|other| MODULE_TAGS.contains(&&text[other.name.clone()]))
+                    .map(|other| text[other.value(text)].to_owned())
+                    .collect(),
+                http_mode: siblings().any(|other| HTTP_TAGS.contains(&&text[other.name.clone()])),
+                ..Directive::new(format!("<{name}>"), value, kind)
+            };
+            if let Some(finding) = directive::decide(&directive, text, map) {
+                loads.push(element.content.clone());
+                findings.push(finding);
+            }
+        }
+        for mention in map.mentions(text) {
+            let (script, at) = (mention.script, mention.range.start);
+            if loads.iter().any(|content| content.contains(&at)) {
                 continue;
             }
-            let mut finding = Finding::rewrite(
+            let app = map.app_spec(script).unwrap_or_default();
+            let in_comment = tree
+                .comments
+                .iter()
+                .any(|comment| comment.start <= at && mention.range.end <= comment.end);
+            // A comment is prose unless it holds a commented-out element that loads the
+            // script; anything else is reported only where it is a path to the script.
+            if in_comment {
+                let comment = tree.comments.iter().find(|comment| comment.contains(&at));
+                let holds_element =
+                    comment.is_some_and(|comment| text[comment.clone()].contains("<wsgi-file>"));
+                if holds_element {
+                    findings.push(
+                        Finding::manual(
+                            at,
+                            script,
+                            format!(
+                                "a comment mentions `{script}` (commented-out config is not \
+                                 rewritten); if it shows a setting, write `<module>{app}</module>` there"
+                            ),
+                        )
+                        .with_code(Code::CommentedLoad),
+                    );
+                }
+                continue;
+            }
+            if !looks_installed(text, mention.range.clone()) {
+                continue;
+            }
+            findings.push(Finding::manual(
                 at,
                 script,
-                format!("replace `<{name}>{raw}</{name}>` with `<module>{app}</module>`"),
-                vec![
-                    Edit::replace(element.name.clone(), "module"),
-                    Edit::replace(value, app),
-                    Edit::replace(element.close_name.clone(), "module"),
-                ],
-            );
-            let http_mode = siblings().any(|other| HTTP_TAGS.contains(&&text[other.name.clone()]));
-            if http_mode && map.is_glance(script) {
-                finding = finding.warn(GLANCE_WARNING.to_owned());
-            }
-            findings.push(finding);
+                format!(
+                    "mentions `{script}` outside a uWSGI `<wsgi-file>` element; if it loads the \
+                     script, use `<module>{app}</module>` instead"
+                ),
+            ));
         }
+        findings.sort_by_key(|finding| finding.offset);
         findings
     }
 }
@@ -312,7 +288,7 @@ mod tests {
             after,
             "<?xml version=\"1.0\"?>\r\n<uwsgi id=\"api\">\r\n  <master/>\r\n  <module> nova.wsgi.osapi_compute:application </module>\r\n  <module>glance.wsgi.api:application</module>\r\n</uwsgi>\r\n"
         );
-        assert!(rewrite(&after).1.is_empty());
+        assert!(rewrite(&after).1.iter().all(|f| f.action == Action::Ok));
     }
 
     #[test]
@@ -325,7 +301,8 @@ mod tests {
             after,
             "<uwsgi><file><h><module>glance.wsgi.api:application</module>/nova-api-wsgi</file>"
         );
-        assert_eq!(actions(&findings), vec![Action::Rewrite, Action::Manual]);
+        // `/nova-api-wsgi` is no path into a bin directory: only the load is a finding.
+        assert_eq!(actions(&findings), vec![Action::Rewrite]);
     }
 
     #[test]
@@ -333,7 +310,8 @@ mod tests {
         let text = "<uwsgi>\n  <!-- <wsgi-file>/usr/bin/nova-api-wsgi</wsgi-file> -->\n  <procname>nova-api-wsgi</procname>\n  <app><file>/usr/bin/nova-api-wsgi</file></app>\n  <wsgi-file>/usr/bin/nova-api-wsgi --x</wsgi-file>\n</uwsgi>\n";
         let (after, findings) = rewrite(text);
         assert_eq!(after, text);
-        assert_eq!(findings.len(), 4);
+        // `<procname>` names a process: no finding.
+        assert_eq!(findings.len(), 3);
         assert!(findings.iter().all(|f| f.action == Action::Manual));
         assert!(findings[0].message.contains("commented-out"));
     }

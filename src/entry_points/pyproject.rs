@@ -2,9 +2,11 @@
 //! `[project.entry-points."wsgi_scripts"]`, and the inline-table spelling.
 //!
 //! No OpenStack project ever declared the group here, but PBR reads whatever the distribution's
-//! metadata says, so a PEP 621 project gets the same scripts. Reading and editing use
-//! `toml_edit`, whose printing keeps every untouched byte; the edit is then cut down to the one
-//! changed region so it is a byte splice like every other edit.
+//! metadata says, so a PEP 621 project gets the same scripts. Reading uses `toml_edit`. A table
+//! with its own header is removed along lines, with only the comments it owns (a comment above
+//! it about something else, or one after it before the next table, stays); the other spellings
+//! are edited with `toml_edit`, whose printing keeps every untouched byte, and the edit is cut
+//! down to the one changed region so it is a byte splice like every other edit.
 
 use std::collections::BTreeSet;
 
@@ -14,7 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::edit::Edit;
 use crate::entry_points::{EntryPoint, GROUP, Target};
 use crate::python;
-use crate::text::LineIndex;
+use crate::text::{self, Line, LineIndex};
 
 /// Every `wsgi_scripts` entry in `text`, and a diagnostic for each problem.
 pub fn read(file: &str, text: &str) -> (Vec<EntryPoint>, Vec<Diagnostic>) {
@@ -98,6 +100,9 @@ pub fn remove(text: &str, scripts: &BTreeSet<String>) -> Vec<Edit> {
     };
     let names: Vec<String> = group.iter().map(|(name, _)| name.to_owned()).collect();
     if names.iter().all(|name| scripts.contains(name)) {
+        if let Some(edit) = remove_table(text) {
+            return vec![edit];
+        }
         entry_points.remove(GROUP);
     } else {
         for name in names.iter().filter(|name| scripts.contains(*name)) {
@@ -105,6 +110,99 @@ pub fn remove(text: &str, scripts: &BTreeSet<String>) -> Vec<Edit> {
         }
     }
     minimal_edit(text, &doc.to_string()).into_iter().collect()
+}
+
+/// The edit that removes a `[project.entry-points.wsgi_scripts]` table written as its own
+/// header, cut along lines so that it takes only the comments it owns: the header's, those
+/// among and directly after its entries, and a comment block directly above the header that
+/// speaks of WSGI. Anything separated from the entries by a blank line, or above the header
+/// about something else, stays. `None` for the other spellings (inline or dotted), which
+/// `toml_edit` removes.
+fn remove_table(text: &str) -> Option<Edit> {
+    let doc = Document::parse(text).ok()?;
+    let table = doc
+        .as_item()
+        .get("project")?
+        .get("entry-points")?
+        .get(GROUP)?
+        .as_table()?;
+    let header = table.span()?;
+    if table.is_dotted() || table.is_implicit() {
+        return None;
+    }
+    let mut entries_end = header.end;
+    for (_, item) in table.iter() {
+        // A sub-table or anything without a span of its own is not an entry point list.
+        let value = item.as_value()?;
+        entries_end = entries_end.max(value.span()?.end);
+    }
+    let lines: Vec<Line<'_>> = text::lines(text).collect();
+    let line_at = |offset: usize| {
+        lines
+            .iter()
+            .position(|line| line.start <= offset && offset < line.end.max(line.start + 1))
+    };
+    let header_line = line_at(header.start)?;
+    let last_entry_line = line_at(entries_end.saturating_sub(1).max(header.start))?;
+    let kind = |index: usize| {
+        let content = lines[index].content.trim();
+        if content.is_empty() {
+            Kind::Blank
+        } else if content.starts_with('#') {
+            Kind::Comment
+        } else {
+            Kind::Other
+        }
+    };
+    // Comments directly after the last entry are the table's; from the first blank line on,
+    // what comes before the next header is about that header (or the end of the file).
+    let mut last = last_entry_line;
+    while last + 1 < lines.len() && kind(last + 1) == Kind::Comment {
+        last += 1;
+    }
+    // Nothing but blank lines and comments may lie between the table and the next header.
+    let mut next = last + 1;
+    while next < lines.len() && kind(next) != Kind::Other {
+        next += 1;
+    }
+    if next < lines.len() && !lines[next].content.trim_start().starts_with('[') {
+        return None;
+    }
+    // A comment block directly above the header that talks about WSGI scripts goes with it.
+    let mut first = header_line;
+    let mut above = header_line;
+    while above > 0 && kind(above - 1) == Kind::Comment {
+        above -= 1;
+    }
+    let attached = &text[lines[above].start..lines[header_line].start];
+    if above < header_line && attached.to_lowercase().contains("wsgi") {
+        first = above;
+    }
+    // Leave one blank line where the table stood between two, and none at the end of the file.
+    let blank_before = first > 0 && kind(first - 1) == Kind::Blank;
+    if blank_before && last + 1 < lines.len() && kind(last + 1) == Kind::Blank {
+        last += 1;
+    } else if blank_before && last + 1 >= lines.len() {
+        first -= 1;
+    } else if first == 0 {
+        while last + 1 < lines.len() && kind(last + 1) == Kind::Blank {
+            last += 1;
+        }
+    }
+    let edit = Edit::delete(lines[first].start..lines[last].end);
+    // The result must still be TOML without the group, or the caller falls back to toml_edit.
+    let after = crate::edit::apply_edits(text, std::slice::from_ref(&edit)).ok()?;
+    let still_there = Document::parse(after.as_str())
+        .ok()
+        .map(|doc| group(doc.as_item()).is_some());
+    (still_there == Some(false)).then_some(edit)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Blank,
+    Comment,
+    Other,
 }
 
 fn group(root: &Item) -> Option<&dyn TableLike> {
@@ -174,6 +272,73 @@ mod tests {
         assert_eq!(
             after,
             "[project]\nname = \"toy\"\n\n[project.scripts]\ntoy-manage = \"toy.cmd:main\"\n"
+        );
+    }
+
+    fn remove_all(text: &str) -> String {
+        let scripts = read("pyproject.toml", text)
+            .0
+            .into_iter()
+            .map(|entry| entry.script)
+            .collect();
+        let after = apply_edits(text, &remove(text, &scripts)).unwrap();
+        assert!(after.parse::<DocumentMut>().is_ok(), "{after}");
+        assert!(read("pyproject.toml", &after).0.is_empty(), "{after}");
+        after
+    }
+
+    #[test]
+    fn keeps_an_unrelated_comment_above_the_table() {
+        let text = "[project]\nname = \"toy\"\n# Keep the version in step with setup.cfg.\n\n[project.entry-points.wsgi_scripts]\ntoy-api = \"toy.app:init\"\n\n[project.scripts]\ntoy-manage = \"toy.cmd:main\"\n";
+        assert_eq!(
+            remove_all(text),
+            "[project]\nname = \"toy\"\n# Keep the version in step with setup.cfg.\n\n[project.scripts]\ntoy-manage = \"toy.cmd:main\"\n"
+        );
+        // Directly above the header but about something else: it stays too.
+        let text = "[project]\nname = \"toy\"\n\n# Licence: Apache-2.0\n[project.entry-points.wsgi_scripts]\ntoy-api = \"toy.app:init\"\n";
+        assert_eq!(
+            remove_all(text),
+            "[project]\nname = \"toy\"\n\n# Licence: Apache-2.0\n"
+        );
+    }
+
+    #[test]
+    fn removes_the_comments_inside_the_table() {
+        let text = "[project]\nname = \"toy\"\n\n[project.entry-points.wsgi_scripts]  # the apps\n# public API\ntoy-api = \"toy.app:init\"  # tail\n# admin API\ntoy-admin = \"toy.app:admin\"\n# end of the apps\n\n[tool.x]\ny = 1\n";
+        assert_eq!(
+            remove_all(text),
+            "[project]\nname = \"toy\"\n\n[tool.x]\ny = 1\n"
+        );
+    }
+
+    #[test]
+    fn keeps_comments_after_the_table_and_between_tables() {
+        // A comment after a blank line belongs to what follows: the next table...
+        let text = "[project.entry-points.wsgi_scripts]\ntoy-api = \"toy.app:init\"\n\n# Console scripts.\n[project.scripts]\ntoy-manage = \"toy.cmd:main\"\n";
+        assert_eq!(
+            remove_all(text),
+            "# Console scripts.\n[project.scripts]\ntoy-manage = \"toy.cmd:main\"\n"
+        );
+        // ... or the end of the file.
+        let text = "[project]\nname = \"toy\"\n\n[project.entry-points.wsgi_scripts]\ntoy-api = \"toy.app:init\"\n\n# vim: set ft=toml:\n";
+        assert_eq!(
+            remove_all(text),
+            "[project]\nname = \"toy\"\n\n# vim: set ft=toml:\n"
+        );
+        // Between two neighbouring tables, each keeps its own comments.
+        let text = "[project.entry-points.console_scripts]\n# the CLI\ntoy = \"toy.cmd:main\"\n# more CLIs soon\n\n[project.entry-points.wsgi_scripts]\ntoy-api = \"toy.app:init\"\n\n# plugins\n[project.entry-points.\"toy.plugins\"]\na = \"toy.p:A\"\n";
+        assert_eq!(
+            remove_all(text),
+            "[project.entry-points.console_scripts]\n# the CLI\ntoy = \"toy.cmd:main\"\n# more CLIs soon\n\n# plugins\n[project.entry-points.\"toy.plugins\"]\na = \"toy.p:A\"\n"
+        );
+    }
+
+    #[test]
+    fn keeps_crlf_around_the_removed_table() {
+        let text = "[project]\r\nname = \"toy\"\r\n# keep\r\n\r\n[project.entry-points.wsgi_scripts]\r\ntoy-api = \"toy.app:init\"\r\n\r\n[tool.x]\r\ny = 1";
+        assert_eq!(
+            remove_all(text),
+            "[project]\r\nname = \"toy\"\r\n# keep\r\n\r\n[tool.x]\r\ny = 1"
         );
     }
 

@@ -178,6 +178,12 @@ fn remove_option(doc: &IniDocument<'_>, section: &IniSection, option: &IniOption
         last += 1;
     } else if blank_before && at_end {
         first -= 1;
+    } else if first == section.header + 1 {
+        // The first key of the section: the blank lines after it would be left under the
+        // header.
+        while is_blank(doc, last + 1) && last + 2 < section.lines.end {
+            last += 1;
+        }
     }
     Edit::delete(doc.line_span(first, last))
 }
@@ -192,6 +198,21 @@ mod tests {
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let scripts = entry_points.into_iter().map(|entry| entry.script).collect();
         apply_edits(text, &remove(text, &scripts)).unwrap()
+    }
+
+    #[test]
+    fn first_key_takes_the_blank_line_below_it() {
+        let text = "[entry_points]\nwsgi_scripts =\n    x-api = x.api:app\n\nconsole_scripts =\n    x = x.cmd:main\n";
+        assert_eq!(
+            remove_all(text),
+            "[entry_points]\nconsole_scripts =\n    x = x.cmd:main\n"
+        );
+        // A blank line that separates the section from the next one stays.
+        let text = "[entry_points]\nwsgi_scripts =\n    x-api = x.api:app\nconsole_scripts =\n    x = x.cmd:main\n\n[files]\n";
+        assert_eq!(
+            remove_all(text),
+            "[entry_points]\nconsole_scripts =\n    x = x.cmd:main\n\n[files]\n"
+        );
     }
 
     #[test]
@@ -283,6 +304,35 @@ mod tests {
         assert_eq!(
             remove_all(text),
             "[entry_points]\r\nconsole_scripts =\r\n\ta = a:main"
+        );
+    }
+
+    #[test]
+    fn lone_cr_line_breaks_are_read_and_removed_whole() {
+        // An entry after a lone `\r` is an entry (configparser reads universal newlines), and
+        // the block goes whole: no second line is left behind to become a new option.
+        let text = "[entry_points]\rconsole_scripts =\r    a = a:main\rwsgi_scripts =\r    x = x.api:app\r    y = y.api:app\roslo.config.opts =\r    x = x.opts:list\r";
+        let (entries, diagnostics) = read("setup.cfg", text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let found: Vec<_> = entries
+            .iter()
+            .map(|entry| (entry.line, entry.script.as_str()))
+            .collect();
+        assert_eq!(found, [(5, "x"), (6, "y")]);
+        assert_eq!(
+            remove_all(text),
+            "[entry_points]\rconsole_scripts =\r    a = a:main\roslo.config.opts =\r    x = x.opts:list\r"
+        );
+        // Mixed with `\n`: the `\r`-separated second entry sits inside one git line.
+        let text = "[entry_points]\nwsgi_scripts =\n    x = x.api:app\r    y = y.api:app\n[other]\nk = v\n";
+        let (entries, _) = read("setup.cfg", text);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(remove_all(text), "[other]\nk = v\n");
+        // Removing one of two entries takes only that entry's line.
+        let scripts = BTreeSet::from(["y".to_owned()]);
+        assert_eq!(
+            apply_edits(text, &remove(text, &scripts)).unwrap(),
+            "[entry_points]\nwsgi_scripts =\n    x = x.api:app\r[other]\nk = v\n"
         );
     }
 

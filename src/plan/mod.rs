@@ -45,6 +45,12 @@ pub trait Source: Sync {
         Ok((!binary).then_some(bytes))
     }
 
+    /// Problems the walk met (a path it could not open, a tracked directory that became a
+    /// symbolic link), reported with the plan's diagnostics.
+    fn warnings(&self) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
     /// The file's text, or why it cannot be had (also: not UTF-8).
     fn read(&self, path: &str) -> Result<String, String> {
         String::from_utf8(self.read_bytes(path)?).map_err(|_| "not UTF-8 text".to_owned())
@@ -89,8 +95,8 @@ pub struct Plan {
 pub enum EntryStatus {
     /// `apply` generates the module.
     Generate,
-    /// The module already exists and builds `application` from the same target.
-    Migrated,
+    /// A module defining `application` for the script already exists; nothing is generated.
+    Exists,
     /// Nothing can be generated; a diagnostic says why.
     Error,
 }
@@ -142,7 +148,7 @@ impl PlannedEntryPoint {
     /// What kind of finding the declaration is.
     pub fn code(&self) -> Code {
         match self.status {
-            EntryStatus::Migrated => Code::ModuleExists,
+            EntryStatus::Exists => Code::ModuleExists,
             EntryStatus::Generate | EntryStatus::Error => Code::EntryPoint,
         }
     }
@@ -225,6 +231,7 @@ fn declare(source: &dyn Source, options: &Options) -> Draft {
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut creates: BTreeMap<String, FileChange> = BTreeMap::new();
     let mut declared = BTreeMap::new();
+    let mut claims = project::Claims::new();
     for project in &declarations {
         plan_project(
             source,
@@ -233,6 +240,7 @@ fn declare(source: &dyn Source, options: &Options) -> Draft {
             &mut plan,
             &mut creates,
             &mut declared,
+            &mut claims,
         );
         if !(options.keep_entry_points || project.keep_entry_points) {
             remove_declarations(source, project, &plan, &mut edits);
@@ -281,10 +289,21 @@ fn assemble_map(sources: &[&dyn Source], drafts: &mut [Draft], options: &Options
         match script_map::parse_app_spec(name) {
             Ok(target) if name.contains('.') => builder.insert(script, target, MapSource::Flag),
             // A bare server name goes under the package the map already knows for the script
-            // (from the registry, or from a module generated earlier).
-            Ok(target) => match builder.entries().get(script).and_then(|entry| entry.target.module.split_once(".wsgi.")) {
-                Some((package, _)) => {
-                    let module = format!("{package}.wsgi.{}", target.module);
+            // (from the registry, or from a module generated earlier), which may be the
+            // package itself (`ironic.wsgi`); `__init__` names that package.
+            Ok(target) => match builder.entries().get(script).and_then(|entry| {
+                let module = &entry.target.module;
+                module
+                    .split_once(".wsgi.")
+                    .map(|(package, _)| package)
+                    .or_else(|| module.strip_suffix(".wsgi"))
+            }) {
+                Some(package) => {
+                    let module = if target.module == "__init__" {
+                        format!("{package}.wsgi")
+                    } else {
+                        format!("{package}.wsgi.{}", target.module)
+                    };
                     builder.insert(script, AppTarget { module, ..target }, MapSource::Flag);
                 }
                 None => problems.push(format!(
@@ -335,6 +354,7 @@ fn finish(source: &dyn Source, draft: Draft, map: &ScriptMap) -> Plan {
     }
     plan.changes.extend(creates.into_values());
     plan.changes.sort_by(|a, b| a.path().cmp(b.path()));
+    plan.diagnostics.extend(source.warnings());
     plan.diagnostics
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     plan.references
@@ -368,8 +388,9 @@ pub struct ExposedModule {
 /// among them.
 pub fn exposed_modules(source: &dyn Source, plan: &Plan) -> Vec<ExposedModule> {
     let import_dir = |path: &str, module: &str| {
-        // `a/b/nova/wsgi/api.py` holding `nova.wsgi.api` is imported from `a/b`.
-        let depth = module.split('.').count();
+        // `a/b/nova/wsgi/api.py` holding `nova.wsgi.api` is imported from `a/b`, and so is
+        // `a/b/ironic/wsgi/__init__.py` holding `ironic.wsgi`.
+        let depth = module.split('.').count() + usize::from(path.ends_with("/__init__.py"));
         let parts: Vec<&str> = path.split('/').collect();
         parts[..parts.len().saturating_sub(depth)].join("/")
     };
@@ -383,7 +404,7 @@ pub fn exposed_modules(source: &dyn Source, plan: &Plan) -> Vec<ExposedModule> {
     for entry in plan
         .entry_points
         .iter()
-        .filter(|entry| entry.status == EntryStatus::Migrated)
+        .filter(|entry| entry.status == EntryStatus::Exists)
     {
         if let (Some(module), Some(path)) = (&entry.module, &entry.path) {
             modules.insert(ExposedModule {
@@ -491,5 +512,262 @@ mod tests {
         assert_eq!(plan.diagnostics.len(), 1);
         assert_eq!(plan.diagnostics[0].file, "setup.cfg");
         assert!(plan.changes.is_empty() && plan.entry_points.is_empty());
+    }
+
+    /// The service side gives every registry script the registry's module when the tree declares
+    /// the target the registry knows, so a deployment rewritten from the registry points at the
+    /// module a service migrated with this tool has (ironic's `ironic.wsgi`, not `.wsgi.api`).
+    #[test]
+    fn planning_a_registry_script_gives_the_registry_module() {
+        let mut checked = 0;
+        for known in crate::registry::scripts() {
+            if known.module.is_empty() {
+                continue;
+            }
+            let (module, attr) = known.target.split_once(':').unwrap();
+            let setup = format!(
+                "[entry_points]\nwsgi_scripts =\n    {} = {}\n",
+                known.name, known.target
+            );
+            let target_file = format!("{}.py", module.replace('.', "/"));
+            let factory = format!("def {}():\n    pass\n", attr.split('.').next().unwrap());
+            let mut files = vec![("setup.cfg", Ok(setup.as_str()))];
+            let inits: Vec<String> = (1..module.split('.').count())
+                .map(|depth| {
+                    let package: Vec<&str> = module.split('.').take(depth).collect();
+                    format!("{}/__init__.py", package.join("/"))
+                })
+                .collect();
+            files.extend(inits.iter().map(|path| (path.as_str(), Ok(""))));
+            files.push((target_file.as_str(), Ok(factory.as_str())));
+            let tree = Memory::new(&files);
+            let plan = build(&tree, &Options::default());
+            assert!(!plan.has_errors(), "{}: {:?}", known.name, plan.diagnostics);
+            assert_eq!(
+                plan.entry_points[0].module.as_deref(),
+                Some(known.module.as_str()),
+                "{}",
+                known.name
+            );
+            checked += 1;
+        }
+        assert!(checked >= 25, "{checked}");
+    }
+
+    #[test]
+    fn a_package_module_is_imported_from_above_its_package() {
+        let tree = Memory::new(&[
+            (
+                "svc/setup.cfg",
+                Ok(
+                    "[entry_points]\nwsgi_scripts =\n    ironic-api-wsgi = ironic.api.wsgi:initialize_wsgi_app\n",
+                ),
+            ),
+            ("svc/ironic/__init__.py", Ok("")),
+            ("svc/ironic/api/__init__.py", Ok("")),
+            (
+                "svc/ironic/api/wsgi.py",
+                Ok("def initialize_wsgi_app():\n    pass\n"),
+            ),
+            (
+                "svc/ironic/wsgi/__init__.py",
+                Ok("from ironic.api import wsgi\n\napplication = wsgi.initialize_wsgi_app()\n"),
+            ),
+        ]);
+        let plan = build(&tree, &Options::default());
+        assert_eq!(plan.entry_points[0].status, EntryStatus::Exists);
+        assert_eq!(
+            exposed_modules(&tree, &plan),
+            vec![ExposedModule {
+                module: "ironic.wsgi".to_owned(),
+                import_dir: "svc".to_owned(),
+            }]
+        );
+    }
+
+    fn toy_tree(extra: &[(&'static str, Result<&'static str, &'static str>)]) -> Memory {
+        let mut files = vec![
+            (
+                "setup.cfg",
+                Ok("[entry_points]\nwsgi_scripts =\n    toy-api = toy.app:init\n"),
+            ),
+            ("toy/__init__.py", Ok("")),
+            ("toy/app.py", Ok("def init():\n    pass\n")),
+        ];
+        files.extend_from_slice(extra);
+        Memory::new(&files)
+    }
+
+    fn with_name(name: &str) -> Options {
+        Options {
+            names: BTreeMap::from([("toy-api".to_owned(), name.to_owned())]),
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn names_that_would_shadow_or_replace_code_are_errors() {
+        // The factory module of cinder's layout.
+        let tree = toy_tree(&[
+            ("toy/wsgi/__init__.py", Ok("")),
+            ("toy/wsgi/wsgi.py", Ok("def initialize():\n    pass\n")),
+        ]);
+        let plan = build(&tree, &with_name("wsgi"));
+        assert!(plan.has_errors());
+        assert!(
+            plan.diagnostics[0]
+                .message
+                .contains("--name toy-api=wsgi: `toy/wsgi/wsgi.py` already exists and does not define `application`"),
+            "{:?}",
+            plan.diagnostics
+        );
+        assert!(plan.changes.is_empty());
+        // A package directory of that name would shadow the new module.
+        let tree = toy_tree(&[
+            ("toy/wsgi/__init__.py", Ok("")),
+            ("toy/wsgi/api/__init__.py", Ok("")),
+        ]);
+        let plan = build(&tree, &with_name("api"));
+        assert!(
+            plan.diagnostics[0]
+                .message
+                .contains("the package `toy/wsgi/api/` would shadow a new `toy/wsgi/api.py`"),
+            "{:?}",
+            plan.diagnostics
+        );
+        // `__init__` over an `__init__.py` that holds code.
+        let tree = toy_tree(&[("toy/wsgi/__init__.py", Ok("import os\n"))]);
+        let plan = build(&tree, &with_name("__init__"));
+        assert!(
+            plan.diagnostics[0]
+                .message
+                .contains("`toy/wsgi/__init__.py` holds other code"),
+            "{:?}",
+            plan.diagnostics
+        );
+    }
+
+    #[test]
+    fn the_package_itself_is_generated_into_a_blank_init() {
+        let tree = toy_tree(&[("toy/wsgi/__init__.py", Ok("\n"))]);
+        let plan = build(&tree, &with_name("toy.wsgi"));
+        assert!(!plan.has_errors(), "{:?}", plan.diagnostics);
+        assert_eq!(plan.entry_points[0].module.as_deref(), Some("toy.wsgi"));
+        let Some(FileChange::Modify {
+            path,
+            before,
+            after,
+        }) = plan
+            .changes
+            .iter()
+            .find(|change| change.path() == "toy/wsgi/__init__.py")
+        else {
+            panic!("{:?}", plan.changes);
+        };
+        assert_eq!(
+            (path.as_str(), before.as_str()),
+            ("toy/wsgi/__init__.py", "\n")
+        );
+        assert!(after.contains("application = init()\n"), "{after}");
+    }
+
+    #[test]
+    fn a_rule_name_taken_by_other_code_falls_back_to_nothing_silently_never() {
+        // The rule's `api.py` holds other code and no override names another: an error that
+        // says how to choose, nothing written.
+        let tree = toy_tree(&[
+            ("toy/wsgi/__init__.py", Ok("")),
+            ("toy/wsgi/api.py", Ok("import os\n")),
+        ]);
+        let plan = build(&tree, &Options::default());
+        assert!(plan.has_errors());
+        assert!(
+            plan.diagnostics[0]
+                .message
+                .contains("choose another module with --name toy-api=SERVER"),
+            "{:?}",
+            plan.diagnostics
+        );
+        assert!(plan.changes.is_empty());
+    }
+
+    #[test]
+    fn a_registry_package_taken_by_other_code_falls_back_to_the_rule() {
+        // ironic's registry module is the package; an `__init__.py` with code keeps it.
+        let tree = Memory::new(&[
+            (
+                "setup.cfg",
+                Ok(
+                    "[entry_points]\nwsgi_scripts =\n    ironic-api-wsgi = ironic.api.wsgi:initialize_wsgi_app\n",
+                ),
+            ),
+            ("ironic/__init__.py", Ok("")),
+            ("ironic/api/__init__.py", Ok("")),
+            (
+                "ironic/api/wsgi.py",
+                Ok("def initialize_wsgi_app():\n    pass\n"),
+            ),
+            ("ironic/wsgi/__init__.py", Ok("import os\n")),
+        ]);
+        let plan = build(&tree, &Options::default());
+        assert!(!plan.has_errors(), "{:?}", plan.diagnostics);
+        assert_eq!(
+            plan.entry_points[0].module.as_deref(),
+            Some("ironic.wsgi.api")
+        );
+        assert_eq!(plan.entry_points[0].status, EntryStatus::Generate);
+    }
+
+    #[test]
+    fn a_bare_name_for_an_undeclared_script_goes_under_the_registry_package() {
+        let tree = Memory::new(&[("etc/uwsgi.ini", Ok("[uwsgi]\nmodule = x\n"))]);
+        let options = |name: &str| Options {
+            names: BTreeMap::from([("ironic-api-wsgi".to_owned(), name.to_owned())]),
+            ..Options::default()
+        };
+        let module = |name: &str| {
+            let (builder, diagnostics) = script_map(&[&tree], &options(name));
+            assert!(diagnostics.is_empty(), "{diagnostics:?}");
+            builder.entries()["ironic-api-wsgi"].target.module.clone()
+        };
+        assert_eq!(module("api"), "ironic.wsgi.api");
+        assert_eq!(module("__init__"), "ironic.wsgi");
+    }
+
+    #[test]
+    fn configuration_errors_name_file_and_line() {
+        let tree = toy_tree(&[
+            (
+                "wsgi-migrate.toml",
+                Ok("dev-server = false\n\n[names]\ntoy-api = 3\n"),
+            ),
+            (
+                "sub/wsgi-migrate.toml",
+                Ok("keep-entry-points = true\nnames = [\n"),
+            ),
+        ]);
+        let plan = build(&tree, &Options::default());
+        let errors: Vec<(String, Option<usize>, String)> = plan
+            .diagnostics
+            .iter()
+            .map(|d| (d.file.clone(), d.line, d.message.clone()))
+            .collect();
+        assert!(
+            errors
+                .iter()
+                .any(|(file, line, message)| file == "wsgi-migrate.toml"
+                    && *line == Some(4)
+                    && message == "name for `toy-api` must be a string"),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|(file, line, message)| file == "sub/wsgi-migrate.toml"
+                    && line.is_some()
+                    && message.starts_with("not valid TOML")),
+            "{errors:?}"
+        );
+        assert!(plan.has_errors());
     }
 }

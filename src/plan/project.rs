@@ -1,6 +1,12 @@
 //! The service side of a plan: the entry points each project declares, the modules that
 //! replace them, the removal of the declarations, and the release notes and docs exclusions
 //! that go with them.
+//!
+//! Trees are found in every state upstream left them in, so a module that already defines
+//! `application` for a script (nova's, neutron's and magnum's own modules, ironic's and
+//! mistral's `wsgi/__init__.py`, freezer-api's flat `wsgi.py`) is the script's module and
+//! nothing is generated beside it; a module is generated only where no code is shadowed or
+//! replaced.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,7 +19,7 @@ use crate::diagnostic::Diagnostic;
 use crate::dialect::Action;
 use crate::edit::Edit;
 use crate::entry_points::{self, EntryPoint};
-use crate::naming::{self, Overrides, Script};
+use crate::naming::{self, ModuleName, NameSource, Overrides, Script};
 use crate::python;
 use crate::release_note;
 use crate::scaffold::{self, ModuleSpec};
@@ -118,7 +124,12 @@ pub(super) fn read_declarations(source: &dyn Source, plan: &mut Plan) -> Vec<Pro
         .collect()
 }
 
-/// Read `names`, `keep-entry-points` and `dev-server` from the table at `table_path`.
+/// The keys `wsgi-migrate.toml` and `[tool.wsgi-migrate]` take.
+const CONFIG_KEYS: &[&str] = &["names", "keep-entry-points", "dev-server"];
+
+/// Read `names`, `keep-entry-points` and `dev-server` from the table at `table_path`. An unknown
+/// key or a value of the wrong type is an error naming the file and line: a typo such as
+/// `keep_entry_points` must not silently remove the entry points it meant to keep.
 fn read_config(
     path: &str,
     text: &str,
@@ -126,12 +137,21 @@ fn read_config(
     project: &mut Project,
     plan: &mut Plan,
 ) {
-    let Ok(doc) = toml_edit::Document::parse(text) else {
-        if table_path.is_empty() {
-            plan.diagnostics
-                .push(Diagnostic::error(path, None, "not valid TOML"));
+    let index = LineIndex::new(text);
+    let doc = match toml_edit::Document::parse(text) {
+        Ok(doc) => doc,
+        Err(error) => {
+            // A broken pyproject.toml is reported where its entry points are read.
+            if table_path.is_empty() {
+                let line = error.span().map(|span| index.line_of(span.start));
+                plan.diagnostics.push(Diagnostic::error(
+                    path,
+                    line,
+                    format!("not valid TOML: {}", error.message().trim()),
+                ));
+            }
+            return;
         }
-        return;
     };
     let mut item = doc.as_item();
     for key in table_path {
@@ -140,27 +160,78 @@ fn read_config(
             None => return,
         }
     }
-    if let Some(names) = item.get("names").and_then(|names| names.as_table_like()) {
-        for (script, module) in names.iter() {
-            match module.as_str() {
-                Some(module) => {
-                    project.names.insert(script.to_owned(), module.to_owned());
+    let where_ = if table_path.is_empty() {
+        String::new()
+    } else {
+        format!(" in `[{}]`", table_path.join("."))
+    };
+    let Some(table) = item.as_table_like() else {
+        let line = item.span().map(|span| index.line_of(span.start));
+        plan.diagnostics.push(Diagnostic::error(
+            path,
+            line,
+            format!("`{}` must be a table", table_path.join(".")),
+        ));
+        return;
+    };
+    let line_of = |key: &str, value: &toml_edit::Item| {
+        table
+            .key(key)
+            .and_then(|key| key.span())
+            .or_else(|| value.span())
+            .map(|span| index.line_of(span.start))
+    };
+    for (key, value) in table.iter() {
+        let line = line_of(key, value);
+        let mut error = |message: String| {
+            plan.diagnostics
+                .push(Diagnostic::error(path, line, message));
+        };
+        match key {
+            "names" => {
+                let Some(names) = value.as_table_like() else {
+                    error(format!(
+                        "`names`{where_} must be a table of `SCRIPT = \"MODULE\"`"
+                    ));
+                    continue;
+                };
+                for (script, module) in names.iter() {
+                    match module.as_str() {
+                        Some(module) => {
+                            project.names.insert(script.to_owned(), module.to_owned());
+                        }
+                        None => {
+                            let line = names
+                                .key(script)
+                                .and_then(|key| key.span())
+                                .map(|span| index.line_of(span.start));
+                            plan.diagnostics.push(Diagnostic::error(
+                                path,
+                                line,
+                                format!("name for `{script}` must be a string"),
+                            ));
+                        }
+                    }
                 }
-                None => plan.diagnostics.push(Diagnostic::error(
-                    path,
-                    None,
-                    format!("name for `{script}` must be a string"),
+            }
+            "keep-entry-points" | "dev-server" => match value.as_bool() {
+                Some(flag) if key == "keep-entry-points" => project.keep_entry_points |= flag,
+                Some(flag) => project.dev_server |= flag,
+                None => error(format!(
+                    "`{key}`{where_} must be `true` or `false`, not {}",
+                    value.to_string().trim()
                 )),
+            },
+            _ => {
+                let hint = CONFIG_KEYS
+                    .iter()
+                    .find(|known| known.replace('-', "_") == key.replace('-', "_"))
+                    .map(|known| format!("; did you mean `{known}`?"))
+                    .unwrap_or_else(|| format!("; known keys: `{}`", CONFIG_KEYS.join("`, `")));
+                error(format!("unknown key `{key}`{where_}{hint}"));
             }
         }
     }
-    let flag = |key: &str| {
-        item.get(key)
-            .and_then(|value| value.as_bool())
-            .unwrap_or(false)
-    };
-    project.keep_entry_points |= flag("keep-entry-points");
-    project.dev_server |= flag("dev-server");
 }
 
 /// Where a package's directory is: `<dir>/<package>` or `<dir>/src/<package>`.
@@ -190,6 +261,10 @@ struct Resolved<'e> {
     target_source: Option<String>,
 }
 
+/// A module already claimed by an earlier project in the same tree: its file, the callable it
+/// builds `application` from and the script that claimed it.
+pub(super) type Claims = BTreeMap<String, (String, String, String)>;
+
 pub(super) fn plan_project(
     source: &dyn Source,
     project: &Project,
@@ -197,6 +272,7 @@ pub(super) fn plan_project(
     plan: &mut Plan,
     creates: &mut BTreeMap<String, FileChange>,
     map: &mut BTreeMap<String, String>,
+    claims: &mut Claims,
 ) {
     let mut resolved: Vec<Resolved<'_>> = Vec::new();
     for entry in &project.entry_points {
@@ -244,22 +320,42 @@ pub(super) fn plan_project(
             .push(item);
     }
     for (package, items) in by_package {
+        let targets: Vec<String> = items
+            .iter()
+            .map(|item| item.entry.target.to_string())
+            .collect();
         let scripts: Vec<Script<'_>> = items
             .iter()
-            .map(|item| Script {
+            .zip(&targets)
+            .map(|(item, target)| Script {
                 name: &item.entry.script,
+                target,
                 callable: &item.callable,
             })
             .collect();
         let names = naming::name_modules(package, &scripts, &overrides);
-        let mut by_module: BTreeMap<String, Vec<&Resolved<'_>>> = BTreeMap::new();
-        for (item, name) in items.iter().zip(names) {
-            match name {
-                Ok(name) => by_module.entry(name.dotted).or_default().push(item),
+        let rules = naming::rule_names(package, &scripts);
+        let mut by_module: BTreeMap<String, (Placement, Vec<&Resolved<'_>>)> = BTreeMap::new();
+        for (((item, script), name), rule) in items.iter().zip(&scripts).zip(names).zip(&rules) {
+            let name = match name {
+                Ok(name) => name,
+                Err(problem) => {
+                    fail(plan, item.entry, problem);
+                    continue;
+                }
+            };
+            match place(source, &overrides, package, item, script, &name, rule) {
+                Ok((module, placement)) => {
+                    by_module
+                        .entry(module)
+                        .or_insert_with(|| (placement, Vec::new()))
+                        .1
+                        .push(item);
+                }
                 Err(problem) => fail(plan, item.entry, problem),
             }
         }
-        for (module, group) in by_module {
+        for (module, (placement, group)) in by_module {
             let callables: BTreeSet<&str> =
                 group.iter().map(|item| item.callable.as_str()).collect();
             if callables.len() > 1 {
@@ -279,10 +375,217 @@ pub(super) fn plan_project(
                 }
                 continue;
             }
+            // Two projects of one tree whose targets live in one package (`src/` layouts, a
+            // copy beside the original) must not end up in one module calling one target.
+            let path = placement.path().to_owned();
+            if let Some((other_callable, other_script, other_file)) = claims.get(&path)
+                && *other_callable != group[0].callable
+            {
+                for item in &group {
+                    fail(
+                        plan,
+                        item.entry,
+                        format!(
+                            "`{path}` is already the module of `{other_script}` (declared in `{other_file}`), which builds its application from `{other_callable}`, not `{}`; the two projects share one package, so give this script its own module with --name {}=SERVER",
+                            item.entry.target, item.entry.script
+                        ),
+                    );
+                }
+                continue;
+            }
+            claims.insert(
+                path,
+                (
+                    group[0].callable.clone(),
+                    group[0].entry.script.clone(),
+                    group[0].entry.file.clone(),
+                ),
+            );
             plan_module(
-                source, project, options, &module, &group, plan, creates, map,
+                source, project, options, &module, placement, &group, plan, creates, map,
             );
         }
+    }
+}
+
+/// Where one script's module is.
+enum Placement {
+    /// The module exists and defines `application`.
+    Exists { path: String, text: String },
+    /// The module can be written at `path`; `blank` is the text of an existing `__init__.py`
+    /// with no code in it, which the module replaces.
+    Free { path: String, blank: Option<String> },
+}
+
+impl Placement {
+    fn path(&self) -> &str {
+        match self {
+            Placement::Exists { path, .. } | Placement::Free { path, .. } => path,
+        }
+    }
+}
+
+/// Whether `text` holds no code: only blank lines and comments.
+fn has_no_code(text: &str) -> bool {
+    text.lines()
+        .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'))
+}
+
+/// Where the module `name` would be in the package at `root`, or why it cannot hold an
+/// application without shadowing or replacing code.
+fn slot(source: &dyn Source, root: &str, name: &ModuleName) -> Result<Placement, String> {
+    let files = source.files();
+    let wsgi_dir = format!("{root}/wsgi");
+    let flat = format!("{root}/wsgi.py");
+    let init = format!("{wsgi_dir}/__init__.py");
+    let existing = |path: &str| -> Option<Placement> {
+        let text = source.read(path).ok()?;
+        python::defines_application(&text).then(|| Placement::Exists {
+            path: path.to_owned(),
+            text,
+        })
+    };
+    // A `wsgi/` directory without `__init__.py` (nova's old mod_wsgi scripts) is no package:
+    // the flat module is what Python imports, and it can become that `__init__.py`.
+    if files.contains(&flat) && files.contains(&init) {
+        return Err(format!(
+            "both `{flat}` and the package `{wsgi_dir}/` exist; Python imports only the package, so remove or merge one first"
+        ));
+    }
+    if name.server.is_empty() {
+        // The package itself: a flat `<pkg>/wsgi.py`, or `<pkg>/wsgi/__init__.py`.
+        for path in [&flat, &init] {
+            if files.contains(path) {
+                if let Some(found) = existing(path) {
+                    return Ok(found);
+                }
+                let text = source.read(path).unwrap_or_default();
+                if path == &init && has_no_code(&text) {
+                    return Ok(Placement::Free {
+                        path: path.clone(),
+                        blank: Some(text),
+                    });
+                }
+                return Err(format!(
+                    "`{path}` holds other code, which `{}` would replace",
+                    name.dotted
+                ));
+            }
+        }
+        return Ok(Placement::Free {
+            path: init,
+            blank: None,
+        });
+    }
+    let path = format!("{wsgi_dir}/{}.py", name.server);
+    let package = format!("{wsgi_dir}/{}", name.server);
+    if files.contains(&path) {
+        return existing(&path).ok_or_else(|| {
+            format!(
+                "`{path}` already exists and does not define `application`; it would be replaced"
+            )
+        });
+    }
+    if source.is_dir(&package) {
+        return existing(&format!("{package}/__init__.py"))
+            .ok_or_else(|| format!("the package `{package}/` would shadow a new `{path}`"));
+    }
+    Ok(Placement::Free { path, blank: None })
+}
+
+/// The module of one script: an override as given; otherwise a module that already exists
+/// (the registry's, the rule's, or the package itself when it builds the application from this
+/// target), then the chosen name, then the rule's name if the chosen one is taken.
+fn place(
+    source: &dyn Source,
+    overrides: &Overrides,
+    package: &str,
+    item: &Resolved<'_>,
+    script: &Script<'_>,
+    name: &ModuleName,
+    rule: &str,
+) -> Result<(String, Placement), String> {
+    let root = &item.package_root;
+    if matches!(name.source, NameSource::Flag | NameSource::Config) {
+        let given = |names: &BTreeMap<String, String>| {
+            names
+                .get(script.name)
+                .cloned()
+                .unwrap_or_else(|| name.dotted.clone())
+        };
+        let how = match name.source {
+            NameSource::Flag => format!("--name {}={}", script.name, given(&overrides.flags)),
+            _ => format!(
+                "configured name `{}` for `{}`",
+                given(&overrides.config),
+                script.name
+            ),
+        };
+        return slot(source, root, name)
+            .map(|placement| (name.dotted.clone(), placement))
+            .map_err(|problem| format!("{how}: {problem}"));
+    }
+    let registry = crate::registry::lookup(script.name)
+        .and_then(|known| naming::parse_name(package, &known.module, NameSource::Registry).ok());
+    let rule = naming::parse_name(package, rule, NameSource::Rule).ok();
+    let the_package = naming::parse_name(package, "__init__", NameSource::Rule).ok();
+    let mut candidates: Vec<(&ModuleName, bool)> = vec![(name, false)];
+    candidates.extend(registry.iter().map(|found| (found, false)));
+    candidates.extend(rule.iter().map(|found| (found, false)));
+    // The package itself counts only when it builds this script's application.
+    candidates.extend(the_package.iter().map(|found| (found, true)));
+    for (candidate, must_call_target) in &candidates {
+        if let Ok(Placement::Exists { path, text }) = slot(source, root, candidate) {
+            if *must_call_target && call_of(item, &text) == Call::Other {
+                continue;
+            }
+            return Ok((candidate.dotted.clone(), Placement::Exists { path, text }));
+        }
+    }
+    let first = slot(source, root, name);
+    if let Ok(placement) = first {
+        return Ok((name.dotted.clone(), placement));
+    }
+    if let Some(rule) = rule.as_ref().filter(|rule| rule.dotted != name.dotted)
+        && let Ok(placement) = slot(source, root, rule)
+    {
+        return Ok((rule.dotted.clone(), placement));
+    }
+    let problem = first.err().unwrap_or_default();
+    Err(format!(
+        "{problem}; choose another module with --name {}=SERVER",
+        script.name
+    ))
+}
+
+/// How an existing module builds `application`, compared with an entry point.
+#[derive(Debug, PartialEq, Eq)]
+enum Call {
+    /// From the target (or what it aliases).
+    Target,
+    /// From a factory the target itself calls (nova's modules call `wsgi_app.init_application`).
+    Underlying(String),
+    /// From something else, or in a way this reader cannot follow.
+    Other,
+}
+
+fn call_of(item: &Resolved<'_>, text: &str) -> Call {
+    let Some(call) = python::application_call(text) else {
+        return Call::Other;
+    };
+    if call == item.callable || call == item.entry.target.to_string().replace(':', ".") {
+        return Call::Target;
+    }
+    let attr = item.callable.rsplit('.').next().unwrap_or_default();
+    let underlying = item
+        .target_source
+        .as_deref()
+        .map(|target| python::function_calls(target, &item.entry.target.module, attr))
+        .unwrap_or_default();
+    if underlying.contains(&call) {
+        Call::Underlying(call)
+    } else {
+        Call::Other
     }
 }
 
@@ -292,6 +595,7 @@ fn plan_module(
     project: &Project,
     options: &Options,
     module: &str,
+    placement: Placement,
     group: &[&Resolved<'_>],
     plan: &mut Plan,
     creates: &mut BTreeMap<String, FileChange>,
@@ -299,110 +603,99 @@ fn plan_module(
 ) {
     let first = group[0];
     let root = &first.package_root;
-    let server = module.rsplit('.').next().unwrap_or(module);
     let package_dir = format!("{root}/wsgi");
-    let path = format!("{package_dir}/{server}.py");
     let flat = format!("{root}/wsgi.py");
     let init = format!("{package_dir}/__init__.py");
+    let path = placement.path().to_owned();
 
-    let status = if source.files().contains(&path) {
-        let existing = source.read(&path).unwrap_or_default();
-        let call = python::application_call(&existing);
-        let same = call.as_deref().is_some_and(|call| {
-            group.iter().any(|item| {
-                call == item.callable || call == item.entry.target.to_string().replace(':', ".")
-            })
-        });
-        if !same {
+    let status = match &placement {
+        Placement::Exists { text, .. } => {
             for item in group {
-                fail(
-                    plan,
-                    item.entry,
-                    format!(
-                        "`{path}` already exists and does not build `application` from `{}`; choose another module with --name {}=SERVER",
+                let message = match call_of(item, text) {
+                    Call::Target => continue,
+                    Call::Underlying(call) => format!(
+                        "`{path}` builds `application` from `{call}`, which the target `{}` calls, rather than from the target; it is taken as the module of `{}`",
                         item.entry.target, item.entry.script
                     ),
-                );
+                    Call::Other => format!(
+                        "`{path}` already defines `application` but does not call the entry point's target `{}`; it is taken as the module of `{}`, so check that it serves the same application",
+                        item.entry.target, item.entry.script
+                    ),
+                };
+                plan.diagnostics.push(Diagnostic::warning(
+                    &item.entry.file,
+                    Some(item.entry.line),
+                    message,
+                ));
             }
-            return;
+            EntryStatus::Exists
         }
-        EntryStatus::Migrated
-    } else {
-        EntryStatus::Generate
+        Placement::Free { .. } => EntryStatus::Generate,
     };
 
-    if source.files().contains(&flat) {
-        if source.is_dir(&package_dir) {
-            for item in group {
-                fail(
-                    plan,
-                    item.entry,
-                    format!(
-                        "both `{flat}` and the package `{package_dir}/` exist; Python imports only the package, so remove or merge one first"
-                    ),
-                );
-            }
-            return;
-        }
-        // Keep every `import <pkg>.wsgi` working: the old module becomes the package.
-        let contents = match source.read(&flat) {
-            Ok(contents) => contents,
-            Err(problem) => {
+    // The package around the module: an old flat `<pkg>/wsgi.py` becomes its `__init__.py`
+    // (keeping every `import <pkg>.wsgi` working) and a missing `__init__.py` is created, unless
+    // the module is that file itself.
+    if path != flat && path != init {
+        if source.files().contains(&flat) {
+            let contents = match source.read(&flat) {
+                Ok(contents) => contents,
+                Err(problem) => {
+                    for item in group {
+                        fail(
+                            plan,
+                            item.entry,
+                            format!("`{flat}` must move to `{init}` but cannot be read: {problem}"),
+                        );
+                    }
+                    return;
+                }
+            };
+            // Its relative imports would resolve one package deeper after the move.
+            if let Some(line) = python::relative_import_line(&contents) {
                 for item in group {
                     fail(
                         plan,
                         item.entry,
-                        format!("`{flat}` must move to `{init}` but cannot be read: {problem}"),
+                        format!(
+                            "`{flat}` must become `{init}`, but its relative import on line {line} would then point elsewhere; move it by hand (upstream moved such modules to `<pkg>/api/wsgi.py`)"
+                        ),
                     );
                 }
                 return;
             }
-        };
-        // Its relative imports would resolve one package deeper after the move.
-        if let Some(line) = python::relative_import_line(&contents) {
-            for item in group {
-                fail(
-                    plan,
-                    item.entry,
-                    format!(
-                        "`{flat}` must become `{init}`, but its relative import on line {line} would then point elsewhere; move it by hand (upstream moved such modules to `<pkg>/api/wsgi.py`)"
-                    ),
-                );
-            }
-            return;
+            creates.insert(
+                init.clone(),
+                FileChange::Rename {
+                    from: flat,
+                    to: init.clone(),
+                    contents,
+                },
+            );
+        } else if !source.files().contains(&init) {
+            creates.insert(
+                init.clone(),
+                FileChange::Create {
+                    path: init.clone(),
+                    contents: String::new(),
+                },
+            );
         }
-        creates.insert(
-            init.clone(),
-            FileChange::Rename {
-                from: flat,
-                to: init.clone(),
-                contents,
-            },
-        );
-    } else if !source.files().contains(&init) {
-        creates.insert(
-            init.clone(),
-            FileChange::Create {
-                path: init.clone(),
-                contents: String::new(),
-            },
-        );
     }
 
-    if status == EntryStatus::Generate
-        && let Some(target_source) = &first.target_source
-        && python::builds_application_at_import(target_source)
-    {
-        plan.diagnostics.push(Diagnostic::warning(
-            &first.entry.file,
-            Some(first.entry.line),
-            format!(
-                "`{}` already builds `application` when imported, so `{module}` builds a second one; deployments could load `{}:application` instead",
-                first.entry.target.module, first.entry.target.module
-            ),
-        ));
-    }
-    if status == EntryStatus::Generate {
+    if let Placement::Free { blank, .. } = &placement {
+        if let Some(target_source) = &first.target_source
+            && python::builds_application_at_import(target_source)
+        {
+            plan.diagnostics.push(Diagnostic::warning(
+                &first.entry.file,
+                Some(first.entry.line),
+                format!(
+                    "`{}` already builds `application` when imported, so `{module}` builds a second one; deployments could load `{}:application` instead",
+                    first.entry.target.module, first.entry.target.module
+                ),
+            ));
+        }
         let scripts: Vec<String> = group.iter().map(|item| item.entry.script.clone()).collect();
         // Scripts sharing a module call one callable; prefer the target that names it directly
         // (keystone's public function, not the admin alias of it).
@@ -421,13 +714,18 @@ fn plan_module(
             licence_header: licence.as_deref(),
             dev_server: options.dev_server || project.dev_server,
         });
-        creates.insert(
-            path.clone(),
-            FileChange::Create {
+        let change = match blank {
+            Some(before) => FileChange::Modify {
+                path: path.clone(),
+                before: before.clone(),
+                after: contents,
+            },
+            None => FileChange::Create {
                 path: path.clone(),
                 contents,
             },
-        );
+        };
+        creates.insert(path.clone(), change);
     }
     let remove = !(options.keep_entry_points || project.keep_entry_points);
     for item in group {
@@ -503,7 +801,21 @@ pub(super) fn plan_release_notes(
             packages.push(package);
         }
     }
+    // The `<pkg>.wsgi` packages that were there before this run (cinder's, karbor's).
+    let existed = generated.iter().any(|entry| {
+        let Some(path) = entry.path.as_deref() else {
+            return false;
+        };
+        let package_dir = parent(path);
+        let package_dir = if file_name(path) == "wsgi.py" {
+            path.trim_end_matches(".py")
+        } else {
+            package_dir
+        };
+        source.is_dir(package_dir) || source.files().contains(&format!("{package_dir}.py"))
+    });
     let migration = release_note::Migration {
+        new_packages: !existed,
         packages,
         modules: generated
             .iter()

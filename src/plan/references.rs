@@ -44,7 +44,13 @@ pub(super) fn generated_module_files(source: &dyn Source) -> Vec<(String, String
         };
         let scripts = scaffold::replaced_scripts(&text);
         if !scripts.is_empty() {
-            found.push((path.clone(), format!("{package}.wsgi.{server}"), scripts));
+            // An application in the package's `__init__.py` is the package itself (ironic's).
+            let module = if server == "__init__" {
+                format!("{package}.wsgi")
+            } else {
+                format!("{package}.wsgi.{server}")
+            };
+            found.push((path.clone(), module, scripts));
         }
     }
     found
@@ -52,19 +58,47 @@ pub(super) fn generated_module_files(source: &dyn Source) -> Vec<(String, String
 
 /// A comment marking a line (or the line below it) to be left alone.
 const IGNORE: &str = "wsgi-migrate: ignore";
-/// Whether `line` carries an ignore comment that covers `code`: `wsgi-migrate: ignore` covers
-/// every code, `wsgi-migrate: ignore[WM101, script-load]` only those it lists.
-fn ignores(line: &str, code: crate::code::Code) -> bool {
-    line.match_indices(IGNORE).any(|(at, _)| {
-        let rest = &line[at + IGNORE.len()..];
+/// What the ignore comments on one line cover: `wsgi-migrate: ignore` covers every code,
+/// `wsgi-migrate: ignore[WM101, script-load]` only those it lists.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Ignored {
+    every: bool,
+    codes: Vec<crate::code::Code>,
+}
+
+impl Ignored {
+    fn covers(&self, code: crate::code::Code) -> bool {
+        self.every || self.codes.contains(&code)
+    }
+}
+
+/// The ignore comments of `text`, by 1-based line, read once per file: looking a finding's line
+/// up here costs the same however long the line is and however many findings it holds (reading
+/// the line again for every finding made a one-line file with many mentions quadratic). A list
+/// runs to its `]`, the end of its line or the next marker, whichever comes first.
+fn ignore_comments(text: &str, index: &LineIndex) -> BTreeMap<usize, Ignored> {
+    let markers: Vec<usize> = text.match_indices(IGNORE).map(|(at, _)| at).collect();
+    let mut lines: BTreeMap<usize, Ignored> = BTreeMap::new();
+    for (number, &at) in markers.iter().enumerate() {
+        let line = index.line_of(at);
+        let line_end = index.start_of(line + 1).unwrap_or(text.len());
+        let end = markers
+            .get(number + 1)
+            .map_or(line_end, |next| (*next).min(line_end));
+        let rest = &text[at + IGNORE.len()..end.max(at + IGNORE.len())];
+        let ignored = lines.entry(line).or_default();
         match rest.strip_prefix('[') {
-            None => true,
-            Some(list) => list.split(']').next().is_some_and(|list| {
-                list.split(',')
-                    .any(|item| crate::code::Code::parse(item.trim()) == Some(code))
-            }),
+            None => ignored.every = true,
+            Some(list) => ignored.codes.extend(
+                list.split(']')
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|item| crate::code::Code::parse(item.trim())),
+            ),
         }
-    })
+    }
+    lines
 }
 
 /// A comment marking a whole file to be left alone.
@@ -172,6 +206,48 @@ fn read_candidate<'s>(
     Some(Ok((path, dialect, text)))
 }
 
+/// The modules of `source` that directives load as files (`$FOO_DIR/foo/api/app.py`, written
+/// any way that ends in the file's path inside its package), by that path: files of a package
+/// (every directory up to the import root holds `__init__.py`) that define `application`.
+fn source_modules(source: &dyn Source, loaded: &[String]) -> BTreeMap<String, String> {
+    let mut modules = BTreeMap::new();
+    if loaded.is_empty() {
+        return modules;
+    }
+    for path in source.files() {
+        let Some(stem) = path.strip_suffix(".py") else {
+            continue;
+        };
+        if !loaded
+            .iter()
+            .any(|value| value == path || value.ends_with(&format!("/{path}")))
+        {
+            continue;
+        }
+        // The module starts below the first directory, going up, without `__init__.py`.
+        let parts: Vec<&str> = stem.split('/').collect();
+        let mut start = parts.len() - 1;
+        while start > 0
+            && source
+                .files()
+                .contains(&format!("{}/__init__.py", parts[..start].join("/")))
+        {
+            start -= 1;
+        }
+        let module_parts = &parts[start..];
+        if module_parts.len() < 2 || !module_parts.iter().all(|part| python::is_identifier(part)) {
+            continue;
+        }
+        let Ok(text) = source.read(path) else {
+            continue;
+        };
+        if python::defines_application(&text) {
+            modules.insert(module_parts.join("/") + ".py", module_parts.join("."));
+        }
+    }
+    modules
+}
+
 /// Find every reference in the files the dialects claim.
 pub(super) fn scan_references(
     source: &dyn Source,
@@ -179,18 +255,31 @@ pub(super) fn scan_references(
     plan: &mut Plan,
     edits: &mut BTreeMap<String, Vec<Edit>>,
 ) {
-    if map.is_empty() {
-        return;
-    }
     let (texts, warnings) = read_candidates(source, map);
     plan.diagnostics.extend(warnings);
     let mut context = Context::default();
     for (path, dialect, text) in &texts {
         dialect.collect(path, text, map, &mut context);
     }
+    // A directive that loads a source file is rewritten to its module when a planned tree holds
+    // that file and it defines `application`: look up the few files such directives name, and
+    // read those files again with the modules known.
+    let loaded: Vec<String> = texts
+        .iter()
+        .flat_map(|(path, dialect, text)| dialect.scan(path, text, map, &context))
+        .filter_map(|finding| finding.loads_file)
+        .collect();
+    let files = source_modules(source, &loaded);
+    let with_files;
+    let map = if files.is_empty() {
+        map
+    } else {
+        with_files = map.clone().with_files(files);
+        &with_files
+    };
     for (path, dialect, text) in &texts {
         let index = LineIndex::new(text);
-        let lines: Vec<&str> = text.lines().collect();
+        let ignored = ignore_comments(text, &index);
         let skip_file = text.contains(SKIP_FILE);
         for mut finding in dialect.scan(path, text, map, &context) {
             let line = index.line_of(finding.offset);
@@ -200,10 +289,9 @@ pub(super) fn scan_references(
             }
             let code = finding.code;
             let marked = |number: usize| {
-                number >= 1
-                    && lines
-                        .get(number - 1)
-                        .is_some_and(|text| ignores(text, code))
+                ignored
+                    .get(&number)
+                    .is_some_and(|ignored| ignored.covers(code))
             };
             if skip_file || marked(line) || marked(line - 1) {
                 let marker = if skip_file { SKIP_FILE } else { IGNORE };
@@ -251,6 +339,12 @@ mod tests {
     use super::*;
     use crate::code::Code;
 
+    /// Whether the one line `line` carries an ignore comment that covers `code`.
+    fn ignores(line: &str, code: Code) -> bool {
+        let lines = ignore_comments(line, &LineIndex::new(line));
+        lines.get(&1).is_some_and(|ignored| ignored.covers(code))
+    }
+
     #[test]
     fn an_ignore_comment_covers_every_code_or_the_codes_it_lists() {
         assert!(ignores("# wsgi-migrate: ignore", Code::ScriptLoad));
@@ -265,5 +359,19 @@ mod tests {
             Code::UnknownScriptLoad
         ));
         assert!(!ignores("# nothing here", Code::ScriptLoad));
+    }
+
+    #[test]
+    fn ignore_comments_are_read_once_per_line() {
+        let text = "a\nx # wsgi-migrate: ignore[WM102\n# wsgi-migrate: ignore[WM101] wsgi-migrate: ignore[WM102]\r\nb # wsgi-migrate: ignore\n";
+        let lines = ignore_comments(text, &LineIndex::new(text));
+        assert_eq!(lines.keys().copied().collect::<Vec<_>>(), vec![2, 3, 4]);
+        // A list without its `]` stops at the end of its line.
+        assert_eq!(lines[&2].codes, vec![Code::parse("WM102").unwrap()]);
+        assert!(!lines[&2].every);
+        assert!(lines[&3].covers(Code::ScriptLoad));
+        assert!(lines[&3].covers(Code::parse("WM102").unwrap()));
+        assert!(!lines[&3].covers(Code::EntryPoint));
+        assert!(lines[&4].every);
     }
 }

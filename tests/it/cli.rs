@@ -146,13 +146,7 @@ fn colour_follows_the_flag_and_no_color() {
 fn the_walk_skips_ignored_and_tool_directories() {
     let dir = tempfile::tempdir().unwrap();
     toy_project(dir.path());
-    for skipped in [
-        ".tox/py3",
-        ".venv",
-        "node_modules/x",
-        "build/lib",
-        "ignored",
-    ] {
+    for skipped in [".tox/py3", ".venv", "node_modules/x", "build/lib", "lib"] {
         let nested = dir.path().join(skipped);
         fs::create_dir_all(&nested).unwrap();
         fs::write(
@@ -161,15 +155,18 @@ fn the_walk_skips_ignored_and_tool_directories() {
         )
         .unwrap();
     }
-    fs::write(dir.path().join(".gitignore"), "ignored/\n").unwrap();
+    // Outside a git work tree (a `git archive` export, an sdist) no .gitignore applies: its
+    // `lib` must not hide `lib/` (DevStack's `devstack/lib/<project>`).
+    fs::write(dir.path().join(".gitignore"), "lib\n").unwrap();
     let output = wsgi_migrate(&["scan", "--format", "json", path(&dir)]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(
-        report["references"],
-        serde_json::json!([]),
-        "{}",
-        describe(&output)
-    );
+    let files: Vec<&str> = report["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|reference| reference["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["lib/uwsgi.ini"], "{}", describe(&output));
 }
 
 #[cfg(unix)]

@@ -254,8 +254,11 @@ fn a_dirty_tree_is_refused_and_nothing_is_written() {
         &["apply", "--topic", "remove-wsgi_scripts", path(&repo)],
     );
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    // The refusal is on stderr, and stdout has no diff of what was not written.
-    assert_eq!(stdout(&output), "", "{}", describe(&output));
+    assert_eq!(
+        stdout(&output),
+        "",
+        "the refusal goes to stderr alone, with no diff"
+    );
     let text = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(
         text.contains("setup.cfg (modified)") && text.contains("--allow-dirty"),
@@ -449,7 +452,8 @@ fn a_repository_without_commits_is_refused_before_writing() {
     );
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("no commit yet"),
+        String::from_utf8_lossy(&output.stderr).contains("no commit yet")
+            && !String::from_utf8_lossy(&output.stderr).contains("class="),
         "{}",
         describe(&output)
     );
@@ -474,4 +478,247 @@ fn a_tree_inside_an_ignored_directory_is_still_scanned() {
         "{}",
         describe(&output)
     );
+}
+
+fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `apply` must refuse with exit 2, `message` on stderr, nothing on stdout, and nothing
+/// written or committed.
+fn assert_refused_before_writing(repo: &Path, args: &[&str], message: &str) {
+    let before = read_tree(repo);
+    let head = git(repo, &["rev-parse", "HEAD"]);
+    let mut all = vec!["apply"];
+    all.extend_from_slice(args);
+    let path = repo.to_str().unwrap();
+    all.push(path);
+    let output = wsgi_migrate_in(repo, &all);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains(message), "{}", describe(&output));
+    assert!(!stderr.contains("class="), "libgit2 internals: {stderr}");
+    assert_eq!(stdout(&output), "", "a refusal prints nothing on stdout");
+    assert_eq!(read_tree(repo), before, "the refusal wrote something");
+    assert_eq!(git(repo, &["rev-parse", "HEAD"]), head, "a commit was made");
+}
+
+#[test]
+fn skip_worktree_and_assume_unchanged_edits_are_dirty() {
+    for flag in ["--skip-worktree", "--assume-unchanged"] {
+        let repo = placement_repository();
+        let dir = repo.path();
+        git(dir, &["update-index", flag, "setup.cfg"]);
+        let mut setup_cfg = fs::read_to_string(dir.join("setup.cfg")).unwrap();
+        setup_cfg.push_str("# password = hunter2\n");
+        fs::write(dir.join("setup.cfg"), &setup_cfg).unwrap();
+        assert_eq!(
+            git(dir, &["status", "--porcelain"]),
+            "",
+            "git status hides the edit"
+        );
+        let hidden = format!("setup.cfg (modified, hidden by {})", &flag[2..]);
+        assert_refused_before_writing(dir, &["--commit"], &hidden);
+        assert_refused_before_writing(dir, &[], &hidden);
+        // --allow-dirty cannot put the hidden edit into a commit either.
+        assert_refused_before_writing(
+            dir,
+            &["--allow-dirty", "--topic", "remove-wsgi_scripts"],
+            "setup.cfg (modified, hidden by",
+        );
+    }
+}
+
+#[test]
+fn allow_dirty_commits_only_the_plans_bytes_and_names_what_it_leaves_out() {
+    let repo = placement_repository();
+    let dir = repo.path();
+    fs::write(dir.join("README.rst"), "local notes\n").unwrap();
+    git(dir, &["add", "README.rst"]);
+    git(dir, &["commit", "-q", "-m", "README"]);
+    fs::write(dir.join("README.rst"), "local notes, edited\n").unwrap();
+    let output = wsgi_migrate_in(dir, &["apply", "--allow-dirty", "--commit", path(&repo)]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("stay out of the commit")
+            && stdout(&output).contains("README.rst (modified)"),
+        "{}",
+        describe(&output)
+    );
+    let committed = git(dir, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(!committed.contains("README.rst"), "{committed}");
+    // Every committed blob is byte for byte what the plan wrote to the work tree.
+    for file in committed.lines().filter(|file| dir.join(file).exists()) {
+        assert_eq!(
+            git(dir, &["show", &format!("HEAD:{file}")]).into_bytes(),
+            fs::read(dir.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    assert_eq!(git(dir, &["status", "--porcelain"]), " M README.rst\n");
+
+    // A file the plan changes that holds the user's own edit is refused, named.
+    let repo = placement_repository();
+    let dir = repo.path();
+    let mut setup_cfg = fs::read_to_string(dir.join("setup.cfg")).unwrap();
+    setup_cfg.push_str("# not for review\n");
+    fs::write(dir.join("setup.cfg"), &setup_cfg).unwrap();
+    assert_refused_before_writing(dir, &["--allow-dirty", "--commit"], "setup.cfg (modified)");
+}
+
+#[test]
+fn an_index_lock_is_refused_before_writing() {
+    let repo = placement_repository();
+    fs::write(repo.path().join(".git/index.lock"), "").unwrap();
+    assert_refused_before_writing(
+        repo.path(),
+        &["--commit"],
+        "index.lock` exists: another git command is running",
+    );
+    // Without a commit, git is not touched and the lock does not matter.
+    let output = wsgi_migrate_in(repo.path(), &["apply", path(&repo)]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+#[test]
+fn a_locked_branch_is_refused_before_writing() {
+    let repo = placement_repository();
+    fs::write(repo.path().join(".git/refs/heads/main.lock"), "").unwrap();
+    assert_refused_before_writing(repo.path(), &["--commit"], "branch `main` is locked");
+    fs::remove_file(repo.path().join(".git/refs/heads/main.lock")).unwrap();
+    fs::write(
+        repo.path().join(".git/refs/heads/remove-wsgi_scripts.lock"),
+        "",
+    )
+    .unwrap();
+    assert_refused_before_writing(
+        repo.path(),
+        &["--topic", "remove-wsgi_scripts"],
+        "branch `remove-wsgi_scripts` is locked",
+    );
+}
+
+#[test]
+fn a_topic_checked_out_in_another_worktree_is_refused() {
+    let repo = placement_repository();
+    let scratch = tempfile::tempdir().unwrap();
+    let other = scratch.path().join("other");
+    git(
+        repo.path(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "remove-wsgi_scripts",
+            other.to_str().unwrap(),
+        ],
+    );
+    assert_refused_before_writing(
+        repo.path(),
+        &["--topic", "remove-wsgi_scripts"],
+        "branch `remove-wsgi_scripts` is checked out in the worktree",
+    );
+    // From the linked worktree, the main one's branch is refused the same way.
+    let before = read_tree(&other);
+    let output = wsgi_migrate_in(
+        &other,
+        &["apply", "--topic", "main", other.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        stderr_of(&output).contains("branch `main` is checked out in the worktree"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(read_tree(&other), before);
+    // And a commit in the linked worktree itself works, its journal in its own git dir.
+    let output = wsgi_migrate_in(&other, &["apply", "--commit", other.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(git(&other, &["status", "--porcelain"]), "");
+    assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_separate_git_dir_repository_is_used_as_git_sees_it() {
+    let scratch = tempfile::tempdir().unwrap();
+    let tree = scratch.path().join("placement");
+    let git_dir = scratch.path().join("placement.git");
+    support::copy_tree(&support::testdata().join("corpus-placement/before"), &tree);
+    git(
+        &tree,
+        &[
+            "init",
+            "-q",
+            "-b",
+            "main",
+            "--separate-git-dir",
+            git_dir.to_str().unwrap(),
+        ],
+    );
+    git(&tree, &["config", "user.name", "Test Author"]);
+    git(&tree, &["config", "user.email", "author@example.org"]);
+    git(&tree, &["add", "-A"]);
+    git(&tree, &["commit", "-q", "-m", "Initial import"]);
+    let output = wsgi_migrate_in(&tree, &["apply", "--commit", tree.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("3 files"),
+        "the work tree is where the .git file is: {}",
+        describe(&output)
+    );
+    let committed = git(&tree, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(committed.contains("placement/wsgi/api.py"), "{committed}");
+    assert_eq!(git(&tree, &["status", "--porcelain"]), "");
+    assert!(!git_dir.join("wsgi-migrate-journal").exists());
+}
+
+#[test]
+fn a_sparse_checkout_is_not_dirty() {
+    let scratch = tempfile::tempdir().unwrap();
+    let tree = scratch.path().join("placement");
+    support::copy_tree(&support::testdata().join("corpus-placement/before"), &tree);
+    fs::create_dir_all(tree.join("other")).unwrap();
+    fs::write(tree.join("other/big.txt"), "not checked out\n").unwrap();
+    let repo = git_repository(&tree);
+    let dir = repo.path();
+    git(
+        dir,
+        &["sparse-checkout", "set", "--no-cone", "/*", "!/other/"],
+    );
+    assert!(!dir.join("other/big.txt").exists());
+    assert_eq!(git(dir, &["status", "--porcelain"]), "");
+    let output = wsgi_migrate_in(dir, &["apply", "--commit", path(&repo)]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(git(dir, &["status", "--porcelain"]), "");
+    let tree_files = git(dir, &["ls-tree", "-r", "--name-only", "HEAD"]);
+    assert!(
+        tree_files.contains("other/big.txt"),
+        "the file outside the sparse checkout stays in the commit: {tree_files}"
+    );
+}
+
+#[test]
+fn a_new_repository_lists_every_untracked_file() {
+    let scratch = tempfile::tempdir().unwrap();
+    support::copy_tree(
+        &support::testdata().join("corpus-glance/before"),
+        scratch.path(),
+    );
+    git(scratch.path(), &["init", "-q", "-b", "main"]);
+    let output = wsgi_migrate_in(scratch.path(), &["apply", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = stderr_of(&output);
+    for file in [
+        "setup.cfg",
+        "httpd/glance-api-uwsgi.ini",
+        "glance/__init__.py",
+        "glance/common/wsgi_app.py",
+    ] {
+        assert!(
+            stderr.contains(&format!("{file} (untracked)")),
+            "{file} is not listed: {stderr}"
+        );
+    }
+    assert_eq!(stdout(&output), "");
 }

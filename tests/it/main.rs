@@ -1,14 +1,24 @@
 //! Integration tests for `wsgi_migrate`, built as a single test binary.
 mod apply;
 mod cli;
+mod crash;
 mod e2e;
 mod fixtures;
+mod fleet;
 mod git;
 mod hardening;
 mod ini_differential;
+mod map_scan;
+mod noise;
+mod nothing_vanishes;
 mod output_formats;
 mod pre_commit;
 mod python_imports;
+mod realworld;
 mod rough_edges;
+mod sphinx;
 mod support;
+mod trial_loads;
+mod verify;
+mod walk;
 mod wheel;

@@ -1,0 +1,32 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+import sys
+
+from magnum.common import service
+
+CALLS = []
+
+
+def _app(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [b'magnum-api']
+
+
+def load_app():
+    CALLS.append(_app)
+    return _app
+
+
+def build_wsgi_app(argv=None):
+    service.prepare_service(sys.argv)
+    return load_app()

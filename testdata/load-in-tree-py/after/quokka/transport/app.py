@@ -1,0 +1,8 @@
+"""The Quokka WSGI application."""
+
+
+def _build():
+    return object()
+
+
+application = _build()

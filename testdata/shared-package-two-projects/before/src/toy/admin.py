@@ -1,0 +1,2 @@
+def init_application():
+    return None
