@@ -140,7 +140,10 @@ pub fn classify<'m>(value: &str, loads: Loads, map: &'m ScriptMap) -> Loaded<'m>
     if name.ends_with(".py") || name.ends_with(".wsgi") {
         return Loaded::File(value.to_owned());
     }
-    if python::script_name_problem(name).is_some() || name.contains('.') || SERVERS.contains(&name)
+    if python::script_name_problem(name).is_some()
+        || name.contains('.')
+        || SERVERS.contains(&name)
+        || map.ships(name)
     {
         return Loaded::Nothing;
     }

@@ -60,7 +60,10 @@ impl Dialect for Docs {
                 continue;
             }
             let from = path_start(text, start);
-            if from < start && is_script_path(&text[from..start]) {
+            if from < start
+                && is_script_path(&text[from..start])
+                && super::looks_installed(text, mention.range.clone())
+            {
                 let spec = map.app_spec(script).unwrap_or_default();
                 findings.push(Finding::manual(start, script, advice(script, map, &spec)));
             } else {

@@ -258,6 +258,9 @@ pub struct ScriptMap {
     /// Modules in the planned trees that define `application`, by their file's path from the
     /// directory they are imported from (`foo/api/app.py` holds `foo.api.app`).
     files: BTreeMap<String, String>,
+    /// Scripts a planned project ships itself (setuptools' or PBR's `scripts`): pip still
+    /// installs them, so loading them needs nothing.
+    shipped: BTreeSet<String>,
 }
 
 /// A fast literal search for "does this file mention anything at all": SIMD Teddy for up to
@@ -335,7 +338,18 @@ impl ScriptMap {
             names,
             prefilter,
             files: BTreeMap::new(),
+            shipped: BTreeSet::new(),
         }
+    }
+
+    /// The same map, knowing which scripts the planned projects ship as plain files.
+    pub fn with_shipped(self, shipped: BTreeSet<String>) -> ScriptMap {
+        ScriptMap { shipped, ..self }
+    }
+
+    /// Whether a planned project ships `script` itself, so that pip still installs it.
+    pub fn ships(&self, script: &str) -> bool {
+        self.shipped.contains(script)
     }
 
     /// The same map, knowing which module files of the planned trees define `application`.

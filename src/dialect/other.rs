@@ -77,7 +77,10 @@ impl Dialect for Other {
             .map(|mention| {
                 let (start, script) = (mention.range.start, mention.script);
                 let from = path_start(text, start);
-                let is_path = from < start && is_script_path(&text[from..start]);
+                // A path outside an install directory (`cs:noble/x`, `../x`) is a name too.
+                let is_path = from < start
+                    && is_script_path(&text[from..start])
+                    && super::looks_installed(text, mention.range.clone());
                 if !is_path && prose.iter().any(|range| range.contains(&start)) {
                     return Finding::ok(
                         start,
@@ -88,7 +91,8 @@ impl Dialect for Other {
                 // A bare name is almost always a service, container, group or application named
                 // after the script (`_App('placement-api')`, an inventory group); reporting every
                 // one would bury the real paths, which are reported.
-                if !is_path && crate::dialect::is_bare_mention(text, mention.range.clone()) {
+                let bare = path_start(text, start) == start;
+                if !is_path && (!bare || crate::dialect::is_bare_mention(text, mention.range.clone())) {
                     return Finding::ok(
                         start,
                         script,

@@ -194,12 +194,48 @@ pub fn build_all(sources: &[&dyn Source], options: &Options) -> Vec<Plan> {
         .map(|source| declare(*source, options))
         .collect();
     let builder = assemble_map(sources, &mut drafts, options);
-    let map = builder.script_map();
+    let map = builder.script_map().with_shipped(shipped_scripts(sources));
     sources
         .iter()
         .zip(drafts)
         .map(|(source, draft)| finish(*source, draft, &map))
         .collect()
+}
+
+/// The scripts the planned projects ship as plain files, by name: setuptools' `[options]
+/// scripts` and PBR's `[files] scripts` in each `setup.cfg`. pip installs those still, so a
+/// server that loads one needs nothing (gnocchi ships `gnocchi-api` that way).
+fn shipped_scripts(sources: &[&dyn Source]) -> BTreeSet<String> {
+    let mut shipped = BTreeSet::new();
+    for source in sources {
+        for path in source.files() {
+            if file_name(path) != "setup.cfg" {
+                continue;
+            }
+            let Ok(text) = source.read(path) else {
+                continue;
+            };
+            let document = crate::ini::IniDocument::parse(&text);
+            for section in ["options", "files"] {
+                let Some(section) = document.section(section) else {
+                    continue;
+                };
+                for option in section
+                    .options
+                    .iter()
+                    .filter(|option| option.key == "scripts")
+                {
+                    shipped.extend(
+                        document
+                            .value(option)
+                            .split_whitespace()
+                            .map(|script| file_name(script).to_owned()),
+                    );
+                }
+            }
+        }
+    }
+    shipped
 }
 
 /// The map `build_all` would search with, and where each entry came from.
