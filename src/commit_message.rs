@@ -121,7 +121,7 @@ pub fn message(plans: &[&Plan], part: Part) -> String {
     }
     if let Some((script, module)) = generated.first().filter(|_| adds || removes) {
         body.push(format!(
-            "Deployments must load the modules instead of the scripts, for\nexample with uWSGI:\n\n    module = {module}:application\n\ninstead of:\n\n    wsgi-file = /usr/bin/{script}\n"
+            "Deployments must load the modules instead of the scripts, for\nexample with uWSGI:\n\n    module = {module}:application\n\ninstead of:\n\n    wsgi-file = /usr/local/bin/{script}\n"
         ));
     }
     if manual > 0 && part != Part::RemoveEntryPoints {

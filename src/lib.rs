@@ -23,6 +23,7 @@ pub mod python;
 pub mod registry;
 pub mod release_note;
 pub mod render;
+pub mod report;
 pub mod scaffold;
 pub mod script_map;
 pub mod shell;

@@ -156,7 +156,7 @@ fn features(migration: &Migration) -> String {
     };
     let (script, module) = migration.modules.first().cloned().unwrap_or_default();
     format!(
-        "{}\n      [uwsgi]\n      wsgi-file = /bin/{script}\n\n    becomes::\n\n      [uwsgi]\n      module = {module}:application\n",
+        "{}\n      [uwsgi]\n      wsgi-file = /usr/local/bin/{script}\n\n    becomes::\n\n      [uwsgi]\n      module = {module}:application\n",
         wrap(&text, WIDTH, "    ")
     )
 }
@@ -239,7 +239,7 @@ mod tests {
             text.starts_with("---\nfeatures:\n  - |\n    A new package, ``nova.wsgi``"),
             "{text}"
         );
-        assert!(text.contains("      wsgi-file = /bin/nova-api-wsgi\n"));
+        assert!(text.contains("      wsgi-file = /usr/local/bin/nova-api-wsgi\n"));
         assert!(text.contains("      module = nova.wsgi.osapi_compute:application\n"));
         assert!(
             !text.contains("upgrade:"),

@@ -6,9 +6,11 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use similar::TextDiff;
 
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dialect::Action;
 use crate::plan::{EntryStatus, FileChange, Plan, PlannedEntryPoint, Reference};
+use crate::report::{Finding, Kind};
 
 /// Terminal colours, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,106 +49,135 @@ impl Paths<'_> {
     }
 }
 
-/// Findings grouped by file, each with `file:line`.
-pub fn findings(plan: &Plan, paths: Paths<'_>, style: Style) -> String {
-    let mut by_file: std::collections::BTreeMap<&str, Vec<(usize, String)>> =
-        std::collections::BTreeMap::new();
-    for entry in &plan.entry_points {
-        by_file
-            .entry(&entry.file)
-            .or_default()
-            .push((entry.line, entry_line(entry, style)));
-    }
-    for reference in &plan.references {
-        by_file
-            .entry(&reference.file)
-            .or_default()
-            .push((reference.line, reference_line(reference, style)));
-    }
-    for diagnostic in &plan.diagnostics {
-        by_file.entry(&diagnostic.file).or_default().push((
-            diagnostic.line.unwrap_or(0),
-            diagnostic_line(diagnostic, style),
-        ));
-    }
+/// Findings grouped under a heading per file, one `LINE: label CODE message` line each, the
+/// message wrapped to [`WIDTH`] columns. `ok` findings are counted, and listed with `show_ok`.
+pub fn grouped(findings: &[Finding], style: Style, show_ok: bool) -> String {
     let mut out = String::new();
-    for (file, mut lines) in by_file {
-        lines.sort_by_key(|(line, _)| *line);
-        let _ = writeln!(out, "{}", style.bold(&paths.show(file)));
-        for (line, text) in lines {
-            let location = if line == 0 {
-                paths.show(file)
-            } else {
-                format!("{}:{line}", paths.show(file))
-            };
-            let _ = writeln!(out, "  {}: {text}", style.paint("2", &location));
+    let mut current: Option<&str> = None;
+    for finding in findings
+        .iter()
+        .filter(|finding| show_ok || finding.kind.is_shown_by_default())
+    {
+        if current != Some(finding.file.as_str()) {
+            if current.is_some() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{}", style.bold(&finding.file));
+            current = Some(&finding.file);
         }
+        let line = if finding.line == 0 {
+            "-".to_owned()
+        } else {
+            finding.line.to_string()
+        };
+        let (label, colour) = kind_label(finding.kind);
+        let mut head = format!("{label} {}", finding.code);
+        if let Some(dialect) = finding.dialect {
+            let _ = write!(head, " [{dialect}]");
+        }
+        let indent = 2 + 5 + 1;
+        let lines = wrap(
+            &format!("{head} {}", finding.message),
+            WIDTH.saturating_sub(indent),
+        );
+        for (index, text) in lines.iter().enumerate() {
+            if index == 0 {
+                // Colour only the label, after wrapping the plain text.
+                let rest = &text[label.len()..];
+                let _ = writeln!(
+                    out,
+                    "{}{}{rest}",
+                    style.paint("2", &format!("  {line:>5} ")),
+                    style.paint(colour, label)
+                );
+            } else {
+                let _ = writeln!(out, "{:indent$}{text}", "");
+            }
+        }
+    }
+    if current.is_some() {
         out.push('\n');
     }
     out
 }
 
-fn entry_line(entry: &PlannedEntryPoint, style: Style) -> String {
-    let module = entry.module.as_deref().unwrap_or("?");
-    let removal = if entry.remove {
-        "; the entry point is removed"
+/// The column text views wrap at.
+pub const WIDTH: usize = 100;
+
+fn kind_label(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Error => ("error", "31"),
+        Kind::Warning => ("warning", "33"),
+        Kind::Rewrite => ("rewrite", "32"),
+        Kind::Manual => ("manual", "33"),
+        Kind::Ok => ("ok", "36"),
+    }
+}
+
+/// `text` broken at spaces into lines of at most `width` characters. A longer word, and a
+/// `code span`, stays whole.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut open = false;
+    for word in text.split_whitespace() {
+        match words.last_mut() {
+            Some(last) if open => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_owned()),
+        }
+        open ^= word.matches('`').count() % 2 == 1;
+    }
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in &words {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `N findings that need nothing not shown (...)`, or nothing when all were shown.
+pub fn hidden(findings: &[Finding], show_ok: bool) -> String {
+    let hidden = findings
+        .iter()
+        .filter(|finding| !finding.kind.is_shown_by_default())
+        .count();
+    if show_ok || hidden == 0 {
+        String::new()
     } else {
-        "; the entry point is kept"
-    };
-    match entry.status {
-        EntryStatus::Generate => format!(
-            "{} `{}` = `{}` -> new module `{module}` ({}){removal}",
-            style.paint("32", "generate"),
-            entry.script,
-            entry.target,
-            entry.path.as_deref().unwrap_or_default()
-        ),
-        EntryStatus::Exists => format!(
-            "{} `{}` already has module `{module}` ({}){removal}",
-            style.paint("36", "exists"),
-            entry.script,
-            entry.path.as_deref().unwrap_or_default()
-        ),
-        EntryStatus::Error => format!(
-            "{} `{}` = `{}` is not migrated (see the error)",
-            style.paint("31", "blocked"),
-            entry.script,
-            entry.target
-        ),
+        format!(
+            "{} that need nothing not shown (--show-ok shows them)\n",
+            count(hidden, "finding")
+        )
     }
 }
 
-fn action_label(action: Action, style: Style) -> String {
-    match action {
-        Action::Rewrite => style.paint("32", "rewrite"),
-        Action::Manual => style.paint("33", "manual"),
-        Action::Ok => style.paint("36", "ok"),
-    }
-}
-
-fn reference_line(reference: &Reference, style: Style) -> String {
-    format!(
-        "{} [{}] {}",
-        action_label(reference.action, style),
-        reference.dialect,
-        reference.message
-    )
-}
-
-fn diagnostic_line(diagnostic: &Diagnostic, style: Style) -> String {
-    match diagnostic.severity {
-        Severity::Error => format!("{} {}", style.paint("31", "error:"), diagnostic.message),
-        Severity::Warning => format!("{} {}", style.paint("33", "warning:"), diagnostic.message),
-    }
-}
-
-/// The report `--format json` prints. `file` is relative to the scanned root.
+/// The report `--output-format json` prints. `file` is relative to the scanned root; every
+/// list is in the order of the text views: by file, then line.
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
     pub schema_version: u32,
-    pub entry_points: &'a [PlannedEntryPoint],
-    pub references: &'a [Reference],
-    pub diagnostics: &'a [Diagnostic],
+    pub entry_points: Vec<JsonEntryPoint<'a>>,
+    pub references: Vec<&'a Reference>,
+    pub diagnostics: Vec<&'a Diagnostic>,
+}
+
+/// An entry point with its finding's code.
+#[derive(Serialize)]
+pub struct JsonEntryPoint<'a> {
+    #[serde(flatten)]
+    pub entry: &'a PlannedEntryPoint,
+    pub code: Code,
 }
 
 /// One JSON report for the plans of several trees, with each file shown as in text output
@@ -179,11 +210,26 @@ pub fn json_report(plans: &[(Paths<'_>, &Plan)]) -> String {
 }
 
 pub fn json(plan: &Plan) -> String {
+    let mut entry_points: Vec<JsonEntryPoint<'_>> = plan
+        .entry_points
+        .iter()
+        .map(|entry| JsonEntryPoint {
+            entry,
+            code: entry.code(),
+        })
+        .collect();
+    entry_points.sort_by(|a, b| (&a.entry.file, a.entry.line).cmp(&(&b.entry.file, b.entry.line)));
+    let mut references: Vec<&Reference> = plan.references.iter().collect();
+    references.sort_by(|a, b| (&a.file, a.line, a.code).cmp(&(&b.file, b.line, b.code)));
+    let mut diagnostics: Vec<&Diagnostic> = plan.diagnostics.iter().collect();
+    diagnostics.sort_by(|a, b| {
+        (&a.file, a.line.unwrap_or(0), &a.message).cmp(&(&b.file, b.line.unwrap_or(0), &b.message))
+    });
     let report = JsonReport {
         schema_version: 1,
-        entry_points: &plan.entry_points,
-        references: &plan.references,
-        diagnostics: &plan.diagnostics,
+        entry_points,
+        references,
+        diagnostics,
     };
     serde_json::to_string_pretty(&report).unwrap_or_default()
 }
@@ -294,7 +340,8 @@ pub fn count(n: usize, word: &str) -> String {
     format!("{n} {plural}")
 }
 
-/// `3 entry points (2 modules to generate, 1 existing), 4 references (...), 5 files to change, 0 errors`.
+/// `3 entry points (2 modules to generate, 1 existing), 4 references (...), 5 files to change,
+/// 0 errors, 1 warning`.
 pub fn summary(plan: &Plan) -> String {
     let by_status = |status: EntryStatus| {
         plan.entry_points
@@ -314,13 +361,14 @@ pub fn summary(plan: &Plan) -> String {
             .filter(|reference| reference.action == action)
             .count()
     };
-    let errors = plan
-        .diagnostics
-        .iter()
-        .filter(|diagnostic| diagnostic.severity == Severity::Error)
-        .count();
+    let severity = |severity: Severity| {
+        plan.diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == severity)
+            .count()
+    };
     format!(
-        "{} ({} to generate, {} existing), {} ({} to rewrite, {} manual, {} ok), {} to change, {}",
+        "{} ({} to generate, {} existing), {} ({} to rewrite, {} manual, {} ok), {} to change, {}, {}",
         count(plan.entry_points.len(), "entry point"),
         count(modules.len(), "module"),
         by_status(EntryStatus::Exists),
@@ -329,6 +377,23 @@ pub fn summary(plan: &Plan) -> String {
         action(Action::Manual),
         action(Action::Ok),
         count(plan.changes.len(), "file"),
-        count(errors, "error"),
+        count(severity(Severity::Error), "error"),
+        count(severity(Severity::Warning), "warning"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrap_keeps_code_spans_whole() {
+        assert_eq!(
+            super::wrap("replace `a = b` with `c = d` now", 12),
+            vec!["replace", "`a = b` with", "`c = d` now"]
+        );
+        assert_eq!(super::wrap("", 10), vec![""]);
+        assert_eq!(
+            super::wrap("averylongword x", 4),
+            vec!["averylongword", "x"]
+        );
+    }
 }

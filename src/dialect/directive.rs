@@ -462,11 +462,14 @@ fn known_script(
     let target = map.target(script).expect("a script the map knows");
     let spec = target.spec();
     if let Some(why) = &directive.pinned {
-        return Finding::ok(
-            at,
-            script,
-            format!("left as it is: {why}; the default is what changes"),
-        )
+        // The rewrite is kept, to be shown, never written.
+        return Finding {
+            edits: directive
+                .rewrite
+                .as_ref()
+                .map_or_else(Vec::new, |rewrite| rewrite_edits(rewrite, &spec)),
+            ..Finding::ok(at, script, why.clone())
+        }
         .with_code(Code::ReleasePinned);
     }
     if directive

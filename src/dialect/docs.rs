@@ -84,7 +84,7 @@ impl Dialect for Docs {
 fn advice(script: &str, map: &ScriptMap, spec: &str) -> String {
     let module = map.module(script).unwrap_or_default();
     format!(
-        "mentions `{script}`, a WSGI script that no longer exists; where it means the script, \
+        "mentions `{script}`, a PBR-generated WSGI script being retired; where it means the script, \
          write `module = {spec}` (uWSGI), `gunicorn {spec}`, or for mod_wsgi a file containing \
          `from {module} import application`"
     )

@@ -136,7 +136,8 @@ pub struct Finding {
     pub script: Option<String>,
     pub action: Action,
     pub message: String,
-    /// Non-empty exactly when `action` is [`Action::Rewrite`].
+    /// What `apply` writes for a rewrite; for another action, the edits a person could make,
+    /// shown and never written (a release-pinned override, a rewrite the map cautions against).
     pub edits: Vec<Edit>,
     /// A caution to show with the finding, whatever its action (Glance under uWSGI's HTTP mode).
     pub warning: Option<String>,

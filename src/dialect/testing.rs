@@ -87,8 +87,10 @@ pub(crate) fn report(
 
 /// `text` with every finding's edits applied; panics if two of them conflict.
 pub(crate) fn apply(text: &str, findings: &[Finding]) -> String {
+    // As the planner does: only rewrites are written.
     let edits: Vec<Edit> = findings
         .iter()
+        .filter(|finding| finding.action == Action::Rewrite)
         .flat_map(|finding| finding.edits.iter().cloned())
         .collect();
     apply_edits(text, &edits).unwrap_or_else(|conflict| {

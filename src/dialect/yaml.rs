@@ -112,16 +112,28 @@ impl Dialect for Yaml {
                 continue;
             }
             if let Some(release) = pinned {
-                findings.push(Finding::ok(
-                    at,
-                    script,
-                    format!(
-                        "version-gated override for OpenStack {release}: it keeps `{script}` for the images of \
-                         that release (Helm merges it over the chart's values; with `module` set too, uWSGI \
-                         loads the module first and falls back to the file), so it is never rewritten; delete \
-                         the override when {release} is no longer deployed"
-                    ),
-                ).with_code(Code::ReleasePinned));
+                let why = format!(
+                    "version-gated override for OpenStack {release}: it keeps `{script}` for the images of \
+                     that release (Helm merges it over the chart's values; with `module` set too, uWSGI \
+                     loads the module first and falls back to the file), so it is never rewritten; delete \
+                     the override when {release} is no longer deployed"
+                );
+                // The rewrite a load here would get is kept, display-only.
+                let load = document
+                    .entry_at(at)
+                    .and_then(|entry| Some((entry, entry.value.as_ref()?)))
+                    .filter(|(_, value)| value.inner.end == mention.range.end)
+                    .and_then(|(entry, value)| {
+                        let new_key = load_key(text, entry)?;
+                        let directive = Directive {
+                            pinned: Some(why.clone()),
+                            ..load_directive(text, &document, entry, value, new_key)
+                        };
+                        directive::decide(&directive, text, map)
+                    });
+                findings.push(load.unwrap_or_else(|| {
+                    Finding::ok(at, script, why).with_code(Code::ReleasePinned)
+                }));
                 continue;
             }
             if inside(&document.comments, &mention.range) {
@@ -239,16 +251,8 @@ fn unmapped_loads(text: &str, document: &Document, map: &ScriptMap) -> Vec<Findi
         if !map.mentions(&text[value.inner.clone()]).is_empty() {
             continue;
         }
-        let key = &text[entry.key.clone()];
-        let under_uwsgi = entry
-            .parent
-            .as_deref()
-            .is_some_and(|parent| parent == "uwsgi" || parent.starts_with("uwsgi:"));
-        let new_key = match key {
-            "wsgi-file" => "module",
-            "file" if under_uwsgi => "module",
-            "wsgi_file" => "wsgi",
-            _ => continue,
+        let Some(new_key) = load_key(text, entry) else {
+            continue;
         };
         let directive = load_directive(text, document, entry, value, new_key);
         findings.extend(directive::decide(&directive, text, map));
@@ -381,6 +385,21 @@ impl Yaml {
             return Finding { message, ..finding };
         }
         finding
+    }
+}
+
+/// The key a file-loading entry becomes: `module` for uWSGI's `wsgi-file` (and `file` under
+/// `uwsgi:`), `wsgi` for kolla's `wsgi_file`; `None` for any other entry.
+fn load_key(text: &str, entry: &Entry) -> Option<&'static str> {
+    let under_uwsgi = entry
+        .parent
+        .as_deref()
+        .is_some_and(|parent| parent == "uwsgi" || parent.starts_with("uwsgi:"));
+    match &text[entry.key.clone()] {
+        "wsgi-file" => Some("module"),
+        "file" if under_uwsgi => Some("module"),
+        "wsgi_file" => Some("wsgi"),
+        _ => None,
     }
 }
 

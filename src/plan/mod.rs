@@ -118,11 +118,44 @@ pub struct PlannedEntryPoint {
 pub struct Reference {
     pub file: String,
     pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
     pub code: Code,
     pub dialect: &'static str,
     pub script: Option<String>,
     pub action: Action,
     pub message: String,
+    /// The edits that would make this place migrated, kept whole: `safe` ones `apply` writes,
+    /// `display-only` ones are shown and never written (a release-pinned override).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// Whether `apply` writes a fix, as ruff's applicability says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// `apply` writes it.
+    Safe,
+    /// Shown, never written.
+    DisplayOnly,
+}
+
+/// A finding's fix: its edits as 1-based line and column positions in the file as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub edits: Vec<FixEdit>,
+}
+
+/// Replace the text from `start` up to `end` (exclusive) with `content`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FixEdit {
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub content: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

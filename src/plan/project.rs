@@ -80,11 +80,13 @@ pub(super) fn read_declarations(source: &dyn Source, plan: &mut Plan) -> Vec<Pro
                     plan.references.push(Reference {
                         file: path.clone(),
                         line,
+                        column: 1,
                         code: Code::SetupPyEntryPoint,
                         dialect: "setup-py",
                         script: None,
                         action: Action::Manual,
                         message: entry_points::setup_py::MESSAGE.to_owned(),
+                        fix: None,
                     });
                 }
                 continue;
@@ -903,11 +905,13 @@ pub(super) fn plan_doc_exclusions(
     plan.references.push(Reference {
         file: conf,
         line,
+        column: 1,
         code: Code::DocsExclusion,
         dialect: "sphinx",
         script: None,
         action,
         message,
+        fix: None,
     });
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Plan, Reference, Source};
+use super::{Applicability, Fix, FixEdit, Plan, Reference, Source};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::{self, Action, Context, Finding, ScriptMap};
 use crate::edit::Edit;
@@ -248,6 +248,24 @@ fn source_modules(source: &dyn Source, loaded: &[String]) -> BTreeMap<String, St
     modules
 }
 
+/// The 1-based column, in characters, of `offset`.
+fn column(text: &str, index: &LineIndex, offset: usize) -> usize {
+    let start = index.line_start(offset);
+    text.get(start..offset)
+        .map_or(1, |before| before.chars().count() + 1)
+}
+
+/// An edit as line and column positions.
+fn fix_edit(text: &str, index: &LineIndex, edit: &Edit) -> FixEdit {
+    FixEdit {
+        start_line: index.line_of(edit.range.start),
+        start_column: column(text, index, edit.range.start),
+        end_line: index.line_of(edit.range.end),
+        end_column: column(text, index, edit.range.end),
+        content: edit.replacement.clone(),
+    }
+}
+
 /// Find every reference in the files the dialects claim.
 pub(super) fn scan_references(
     source: &dyn Source,
@@ -307,14 +325,26 @@ pub(super) fn scan_references(
                 .as_deref()
                 .and_then(|script| map.target(script))
                 .and_then(|target| target.caveat.clone());
+            // A rewrite the map cautions against is shown, never written.
             if let (Action::Rewrite, Some(caveat)) = (finding.action, caveat) {
                 finding = Finding {
                     action: Action::Manual,
                     message: format!("{}; but {caveat}", finding.message),
-                    edits: Vec::new(),
                     ..finding
                 };
             }
+            let fix = (!finding.edits.is_empty()).then(|| Fix {
+                applicability: if finding.action == Action::Rewrite {
+                    Applicability::Safe
+                } else {
+                    Applicability::DisplayOnly
+                },
+                edits: finding
+                    .edits
+                    .iter()
+                    .map(|edit| fix_edit(text, &index, edit))
+                    .collect(),
+            });
             if finding.action == Action::Rewrite {
                 edits
                     .entry((*path).clone())
@@ -324,11 +354,13 @@ pub(super) fn scan_references(
             plan.references.push(Reference {
                 file: (*path).clone(),
                 line,
+                column: column(text, &index, finding.offset),
                 code: finding.code,
                 dialect: dialect.name(),
                 script: finding.script,
                 action: finding.action,
                 message: finding.message,
+                fix,
             });
         }
     }

@@ -95,14 +95,15 @@ fn exit_codes() {
     let check = wsgi_migrate(&["check", path(&bad)]);
     assert_eq!(check.status.code(), Some(2));
     assert!(
-        stdout(&check).starts_with("setup.cfg:6: error: toy-api: target `toy.app:init()`"),
+        stdout(&check).contains("setup.cfg:6:1: WM901 toy-api: target `toy.app:init()`"),
         "{}",
         describe(&check)
     );
     let apply = wsgi_migrate(&["apply", path(&bad)]);
     assert_eq!(apply.status.code(), Some(2));
     assert!(
-        stdout(&apply).contains("nothing written"),
+        String::from_utf8_lossy(&apply.stderr).contains("nothing written")
+            && stdout(&apply).is_empty(),
         "{}",
         describe(&apply)
     );
@@ -116,7 +117,7 @@ fn check_lists_file_line_message() {
     let output = wsgi_migrate(&["check", path(&dir)]);
     assert_eq!(
         stdout(&output),
-        "setup.cfg:6: `toy-api` is a wsgi_scripts entry point; `wsgi-migrate apply` generates `toy.wsgi.api`\n"
+        "setup.cfg:6:1: WM001 `toy-api` is a wsgi_scripts entry point; `wsgi-migrate apply` generates `toy.wsgi.api` and removes the entry point\n"
     );
 }
 
@@ -314,12 +315,105 @@ fn a_tree_given_twice_or_nested_is_refused() {
 fn commit_options_without_a_commit_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     toy_project(dir.path());
-    let output = wsgi_migrate(&["apply", "--signoff", path(&dir)]);
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("add --commit or --topic"),
-        "{}",
-        describe(&output)
-    );
+    for flag in [
+        &["--signoff"][..],
+        &["--split"],
+        &["--message-file", "m.txt"],
+    ] {
+        let mut args = vec!["apply"];
+        args.extend(flag);
+        args.push(path(&dir));
+        let output = wsgi_migrate(&args);
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("--commit") && stderr.contains("--topic"),
+            "{}",
+            describe(&output)
+        );
+        assert!(stdout(&output).is_empty(), "{}", describe(&output));
+    }
     assert!(!dir.path().join("toy/wsgi").exists());
+}
+
+/// Flags that shape a commit make no sense with `--dry-run`, and clap says so before any work.
+#[test]
+fn dry_run_refuses_commit_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    toy_project(dir.path());
+    for flag in [
+        &["--commit"][..],
+        &["--topic", "t"],
+        &["--commit", "--signoff"],
+        &["--commit", "--split"],
+        &["--commit", "--message-file", "m.txt"],
+        &["--allow-dirty"],
+        &["--pre-commit"],
+    ] {
+        let mut args = vec!["apply", "--dry-run"];
+        args.extend(flag);
+        args.push(path(&dir));
+        let output = wsgi_migrate(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{flag:?}: {}",
+            describe(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("cannot be used with"),
+            "{flag:?}: {}",
+            describe(&output)
+        );
+        assert!(stdout(&output).is_empty(), "{}", describe(&output));
+    }
+}
+
+#[test]
+fn fixes_are_kept_whole_with_their_applicability() {
+    // The chart default is rewritten (a safe fix); the release-pinned override keeps the
+    // script, and the same rewrite is shown as a display-only fix that `apply` never writes.
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::copy_tree(
+        &crate::support::testdata().join("load-release-pinned/before"),
+        dir.path(),
+    );
+    let output = wsgi_migrate(&["scan", "--output-format", "json", path(&dir)]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let reference = |file: &str| {
+        report["references"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|reference| reference["file"] == file)
+            .unwrap_or_else(|| panic!("no reference in {file}: {report:#}"))
+            .clone()
+    };
+    let default = reference("nova/values.yaml");
+    assert_eq!(default["action"], "rewrite");
+    assert_eq!(default["fix"]["applicability"], "safe");
+    let pinned = reference("values_overrides/nova/loci-2025.1-ubuntu_noble.yaml");
+    assert_eq!(pinned["action"], "ok");
+    assert_eq!(pinned["code"], "WM108");
+    assert_eq!(pinned["fix"]["applicability"], "display-only");
+    let edits = pinned["fix"]["edits"].as_array().unwrap();
+    assert!(
+        edits
+            .iter()
+            .any(|edit| edit["content"] == "nova.wsgi.osapi_compute:application"),
+        "{pinned:#}"
+    );
+    // At the script's name: `      wsgi-file: /var/lib/openstack/bin/` is 40 characters.
+    assert_eq!(pinned["column"], 41, "{pinned:#}");
+    // `apply` writes the safe fix only.
+    let output = wsgi_migrate(&["apply", "-q", path(&dir)]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let pinned_text = fs::read_to_string(
+        dir.path()
+            .join("values_overrides/nova/loci-2025.1-ubuntu_noble.yaml"),
+    )
+    .unwrap();
+    assert!(pinned_text.contains("wsgi-file: /var/lib/openstack/bin/nova-api-wsgi"));
 }

@@ -56,7 +56,8 @@ fn assert_refused(scratch: &Scratch, extra_args: &[&str], expected: &[&str]) {
     args.push(&work);
     let output = wsgi_migrate(&args);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    let text = stdout(&output);
+    assert_eq!(stdout(&output), "", "{}", describe(&output));
+    let text = String::from_utf8_lossy(&output.stderr).into_owned();
     for message in expected {
         assert!(text.contains(message), "missing {message:?} in:\n{text}");
     }

@@ -98,12 +98,16 @@ fn a_tracked_directory_that_became_a_symlink_is_not_read_through() {
     let outside_before = read_tree(&outside);
     let path = dir.to_str().unwrap();
 
-    let scan = run_within(Duration::from_secs(30), dir, &["scan", path]);
+    let scan = run_within(
+        Duration::from_secs(30),
+        dir,
+        &["scan", "--output-format", "concise", path],
+    );
     assert_eq!(scan.status.code(), Some(0), "{}", describe(&scan));
     let text = stdout(&scan);
     assert!(
         text.contains(
-            "etc: warning: git tracks files in this directory, but it is now a symbolic link"
+            "etc:1:1: WM902 git tracks files in this directory, but it is now a symbolic link"
         ),
         "{text}"
     );
