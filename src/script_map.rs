@@ -13,9 +13,9 @@ use serde::Serialize;
 use toml_edit::Document;
 
 use crate::dialect::{AppTarget, MAP_HEADER, ScriptMap};
-use crate::python;
-use crate::registry;
-use crate::text::LineIndex;
+use crate::project::registry;
+use crate::syntax::python;
+use crate::syntax::text::LineIndex;
 
 /// Where a map entry came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use wsgi_migrate::ini::{IniDocument, LineKind};
+use wsgi_migrate::syntax::ini::{IniDocument, LineKind};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let text = common::text(data);

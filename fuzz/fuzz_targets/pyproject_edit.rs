@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use wsgi_migrate::entry_points::pyproject;
+use wsgi_migrate::project::entry_points::pyproject;
 
 /// toml_edit is slow on huge inputs; nothing real is this big.
 const MAX_LEN: usize = 64 * 1024;

@@ -8,9 +8,9 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use wsgi_migrate::entry_points::GROUP;
-use wsgi_migrate::entry_points::setup_cfg::{self, SECTIONS};
-use wsgi_migrate::ini::IniDocument;
+use wsgi_migrate::project::entry_points::GROUP;
+use wsgi_migrate::project::entry_points::setup_cfg::{self, SECTIONS};
+use wsgi_migrate::syntax::ini::IniDocument;
 
 /// `(section, key) -> value` of every option but the `wsgi_scripts` group.
 fn other_options(text: &str) -> BTreeMap<(String, String), String> {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use wsgi_migrate::shell::{self, Token};
+use wsgi_migrate::syntax::shell::{self, Token};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let text = common::text(data);

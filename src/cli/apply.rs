@@ -4,12 +4,12 @@ use anyhow::Context as _;
 
 use super::common::{Planned, location, plan_all, rebase_prefixes, recover};
 use super::{ApplyArgs, Common};
-use crate::commit;
 use crate::dialect::Action;
+use crate::effects::commit;
+use crate::effects::workspace;
 use crate::plan::{self, FileChange};
-use crate::render::{self, Paths, Style};
+use crate::report::render::{self, Paths, Style};
 use crate::report::{self, Finding, Kind};
-use crate::workspace;
 
 pub(super) fn run(
     common: &Common,

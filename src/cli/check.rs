@@ -13,10 +13,10 @@ use anyhow::Context as _;
 use super::common::{Planned, plan_all};
 use super::output;
 use super::{Common, OutputArgs, OutputFormat};
+use crate::effects::workspace;
 use crate::plan::{self, Plan};
-use crate::render::Style;
 use crate::report::Kind;
-use crate::workspace;
+use crate::report::render::Style;
 
 pub(super) fn run(
     common: &Common,
@@ -35,7 +35,7 @@ pub(super) fn run(
     };
     output::emit(&planned, args, OutputFormat::Concise, style, "", out)?;
     let pending = planned.iter().any(|item| {
-        crate::report::findings(&item.plan, crate::render::Paths { prefix: "" })
+        crate::report::findings(&item.plan, crate::report::render::Paths { prefix: "" })
             .iter()
             .any(|finding| matches!(finding.kind, Kind::Rewrite | Kind::Manual))
     });

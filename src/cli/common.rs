@@ -9,10 +9,10 @@ use std::io::Write as _;
 use anyhow::Context as _;
 
 use super::Common;
+use crate::effects::workspace::{self, Workspace};
 use crate::plan::{self, Options, Plan};
-use crate::render::Paths;
+use crate::report::render::Paths;
 use crate::script_map;
-use crate::workspace::{self, Workspace};
 
 /// One scanned PATH with its plan.
 pub(super) struct Planned {
@@ -159,7 +159,7 @@ pub(super) fn rebase_prefixes(planned: &mut [Planned]) -> anyhow::Result<Option<
 
 /// Undo any interrupted `apply` on `roots` before reading them, saying so on stderr.
 pub(super) fn recover(roots: &[PathBuf], locked: bool) -> anyhow::Result<usize> {
-    let messages = crate::journal::recover_roots(roots, locked)?;
+    let messages = crate::effects::journal::recover_roots(roots, locked)?;
     let mut stderr = std::io::stderr().lock();
     for message in &messages {
         let _ = writeln!(stderr, "wsgi-migrate: recovered: {message}");

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::{ArgGroup, Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
-use crate::render::Style;
+use crate::report::render::Style;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -115,7 +115,7 @@ pub enum Command {
     },
     /// Migrate many repositories in one run: one map, one branch and commit per repository,
     /// optionally pushed for review.
-    Fleet(crate::fleet::FleetArgs),
+    Fleet(crate::effects::fleet::FleetArgs),
     /// Print a shell completion script: `wsgi-migrate completions bash > /etc/bash_completion.d/wsgi-migrate`.
     Completions {
         /// The shell to complete in.
@@ -264,10 +264,10 @@ pub fn main() -> ExitCode {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "wsgi-migrate: error: {error:#}");
             // Stopped by a signal: 128 + its number; written but not committed: 3.
-            if let Some(interrupted) = error.downcast_ref::<crate::apply::Interrupted>() {
+            if let Some(interrupted) = error.downcast_ref::<crate::effects::apply::Interrupted>() {
                 ExitCode::from(interrupted.exit_code())
             } else if error
-                .downcast_ref::<crate::commit::NotCommitted>()
+                .downcast_ref::<crate::effects::commit::NotCommitted>()
                 .is_some()
             {
                 ExitCode::from(3)
@@ -341,7 +341,7 @@ fn run(cli: &Cli, style: Style) -> anyhow::Result<u8> {
             timeout.map(std::time::Duration::from_secs),
             &mut out,
         )?,
-        Command::Fleet(args) => crate::fleet::run(args, style, &mut out)?,
+        Command::Fleet(args) => crate::effects::fleet::run(args, style, &mut out)?,
         Command::Check { common, output } => check::run(common, output, style, &mut out)?,
         Command::Map {
             common,

@@ -8,7 +8,7 @@ use super::common::Planned;
 use super::{OutputArgs, OutputFormat};
 use crate::code::Code;
 use crate::plan::Plan;
-use crate::render::{self, Paths, Style};
+use crate::report::render::{self, Paths, Style};
 use crate::report::{self, Finding, Kind};
 
 /// Every finding of the plans, in the one order every view uses.

@@ -4,7 +4,7 @@ use super::common::plan_all;
 use super::output;
 use super::{Common, OutputArgs, OutputFormat};
 use crate::plan;
-use crate::render::{self, Style};
+use crate::report::render::{self, Style};
 
 pub(super) fn run(
     common: &Common,

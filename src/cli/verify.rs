@@ -3,10 +3,10 @@
 use anyhow::Context as _;
 
 use super::ServeWith;
+use crate::effects::verify;
+use crate::effects::workspace::Workspace;
 use crate::plan::{self, EntryStatus, Options};
-use crate::render;
-use crate::verify;
-use crate::workspace::Workspace;
+use crate::report::render;
 
 /// `verify`: exit 0 when every exposed module imports and (with a server) answers, 1 otherwise.
 pub(super) fn run(

@@ -24,7 +24,7 @@ use crate::dialect::directive::{self, Directive, Loads};
 use crate::dialect::{
     Context, Dialect, Finding, GLANCE_WARNING, ScriptMap, is_script_path, path_start,
 };
-use crate::text;
+use crate::syntax::text;
 
 pub struct Apache;
 

@@ -32,9 +32,9 @@ use std::ops::Range;
 use crate::code::Code;
 use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{Finding, GLANCE_WARNING, Mention, ScriptMap, is_script_path, path_start};
-use crate::edit::Edit;
-use crate::shell::{self, Token};
-use crate::text;
+use crate::syntax::edit::Edit;
+use crate::syntax::shell::{self, Token};
+use crate::syntax::text;
 
 /// uWSGI's options that load a script file.
 const FILE_OPTIONS: [&str; 2] = ["wsgi-file", "file"];

@@ -22,9 +22,9 @@ use crate::code::Code;
 use crate::dialect::apache;
 use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
-use crate::edit::Edit;
-use crate::shell::{self, Token};
-use crate::text;
+use crate::syntax::edit::Edit;
+use crate::syntax::shell::{self, Token};
+use crate::syntax::text;
 
 pub struct Devstack;
 

@@ -25,9 +25,9 @@ use std::ops::Range;
 
 use crate::code::Code;
 use crate::dialect::{Finding, GLANCE_WARNING, ScriptMap};
-use crate::edit::Edit;
-use crate::python;
-use crate::registry;
+use crate::project::registry;
+use crate::syntax::edit::Edit;
+use crate::syntax::python;
 
 /// What a directive's value is to the server: a file to load, or a module path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -448,7 +448,8 @@ fn replacement_message(text: &str, rewrite: &Rewrite, edits: &[Edit]) -> String 
         })
         .collect();
     let before = &text[start..end];
-    let after = crate::edit::apply_edits(before, &shifted).unwrap_or_else(|_| before.to_owned());
+    let after =
+        crate::syntax::edit::apply_edits(before, &shifted).unwrap_or_else(|_| before.to_owned());
     format!("replace `{before}` with `{after}`")
 }
 

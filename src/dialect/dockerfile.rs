@@ -21,8 +21,8 @@ use std::ops::Range;
 
 use crate::dialect::command_line;
 use crate::dialect::{Context, Dialect, Finding, Mention, ScriptMap};
-use crate::shell;
-use crate::text::{self, Line};
+use crate::syntax::shell;
+use crate::syntax::text::{self, Line};
 
 pub struct Dockerfile;
 

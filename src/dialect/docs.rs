@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use crate::dialect::directive::{self, Directive, Loads};
 use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
-use crate::text;
+use crate::syntax::text;
 
 pub struct Docs;
 

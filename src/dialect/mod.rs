@@ -34,7 +34,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 
 use crate::code::Code;
-use crate::edit::Edit;
+use crate::syntax::edit::Edit;
 
 /// Every dialect, in the order they are asked about a file: the first that claims its name and
 /// accepts its text wins. `other` comes last and takes any text file.
@@ -639,7 +639,7 @@ mod tests {
             vec!["nova-api", "uwsgi"]
         );
         // The registry's names and every keyword fit Teddy's 64 needles with room to spare.
-        let names: Vec<&str> = crate::registry::scripts()
+        let names: Vec<&str> = crate::project::registry::scripts()
             .iter()
             .map(|script| script.name.as_str())
             .collect();

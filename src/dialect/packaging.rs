@@ -11,7 +11,7 @@
 
 use crate::dialect::apache::{import_line, module_file};
 use crate::dialect::{Context, Dialect, Finding, ScriptMap};
-use crate::text;
+use crate::syntax::text;
 
 pub struct Packaging;
 

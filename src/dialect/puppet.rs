@@ -19,7 +19,7 @@ use crate::code::Code;
 use crate::dialect::apache::module_file;
 use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
-use crate::text;
+use crate::syntax::text;
 
 pub struct Puppet;
 

@@ -14,7 +14,7 @@
 
 use crate::dialect::command_line;
 use crate::dialect::{Context, Dialect, Finding, ScriptMap};
-use crate::text;
+use crate::syntax::text;
 
 pub struct ShellScript;
 

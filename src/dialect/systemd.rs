@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use crate::dialect::command_line;
 use crate::dialect::{Context, Dialect, Finding, Mention, ScriptMap};
-use crate::text;
+use crate::syntax::text;
 
 pub struct Systemd;
 

@@ -1,7 +1,7 @@
 //! Helpers for the dialects' unit tests: script maps, and one file run through a dialect.
 
 use crate::dialect::{Action, AppTarget, Context, Dialect, Finding, ScriptMap};
-use crate::edit::{Edit, apply_edits};
+use crate::syntax::edit::{Edit, apply_edits};
 
 /// A map from each script to `module:application`, with nothing else known.
 pub(crate) fn map(modules: &[(&str, &str)]) -> ScriptMap {

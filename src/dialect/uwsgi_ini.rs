@@ -23,7 +23,7 @@ use crate::dialect::command_line;
 use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::nginx::Nginx;
 use crate::dialect::{Context, Dialect, Finding, ScriptMap};
-use crate::text;
+use crate::syntax::text;
 
 pub struct UwsgiIni;
 

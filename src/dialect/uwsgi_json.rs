@@ -96,7 +96,7 @@ impl Dialect for UwsgiJson {
         loads.sort_by_key(|load| load.start);
         for mention in map.mentions(text) {
             let script = mention.script;
-            if crate::text::holding(&loads, &mention.range).is_some()
+            if crate::syntax::text::holding(&loads, &mention.range).is_some()
                 || !looks_installed(text, mention.range.clone())
             {
                 continue;

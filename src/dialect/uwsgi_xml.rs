@@ -100,13 +100,13 @@ impl Dialect for UwsgiXml {
         loads.sort_by_key(|load| load.start);
         for mention in map.mentions(text) {
             let (script, at) = (mention.script, mention.range.start);
-            if crate::text::holding(&loads, &mention.range).is_some() {
+            if crate::syntax::text::holding(&loads, &mention.range).is_some() {
                 continue;
             }
             let app = map.app_spec(script).unwrap_or_default();
             // A comment is prose unless it holds a commented-out element that loads the
             // script; anything else is reported only where it is a path to the script.
-            if let Some(comment) = crate::text::holding(&comments, &mention.range) {
+            if let Some(comment) = crate::syntax::text::holding(&comments, &mention.range) {
                 let holds_element = commented_loads[comment];
                 if holds_element {
                     findings.push(

@@ -33,7 +33,7 @@ use crate::dialect::directive::{self, Directive, Loads, Rewrite};
 use crate::dialect::{
     Action, Context, Dialect, Finding, ScriptMap, is_bare_mention, is_path_prefix,
 };
-use crate::text;
+use crate::syntax::text;
 
 pub struct Yaml;
 

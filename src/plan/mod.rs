@@ -6,7 +6,7 @@
 //! what guarantees the diff shown is exactly what is written.
 //!
 //! The planner reads files only through [`Source`], so it decides nothing from the file system
-//! by itself; [`crate::workspace`] implements it for a directory on disk.
+//! by itself; [`crate::effects::workspace`] implements it for a directory on disk.
 
 mod project;
 mod references;
@@ -19,8 +19,8 @@ use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 pub(crate) use crate::dialect::file_name;
 use crate::dialect::{Action, AppTarget, ScriptMap};
-use crate::edit::{self, Edit};
 use crate::script_map::{self, MapBuilder, MapSource};
+use crate::syntax::edit::{self, Edit};
 
 use project::{
     plan_doc_exclusions, plan_project, plan_release_notes, read_declarations, remove_declarations,
@@ -248,7 +248,7 @@ fn shipped_scripts(sources: &[&dyn Source]) -> BTreeSet<String> {
             let Ok(text) = source.read(path) else {
                 continue;
             };
-            let document = crate::ini::IniDocument::parse(&text);
+            let document = crate::syntax::ini::IniDocument::parse(&text);
             for section in ["options", "files"] {
                 let Some(section) = document.section(section) else {
                     continue;
@@ -589,7 +589,7 @@ mod tests {
     #[test]
     fn planning_a_registry_script_gives_the_registry_module() {
         let mut checked = 0;
-        for known in crate::registry::scripts() {
+        for known in crate::project::registry::scripts() {
             if known.module.is_empty() {
                 continue;
             }

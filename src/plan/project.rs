@@ -17,14 +17,14 @@ use super::{
 use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Action;
-use crate::edit::Edit;
-use crate::entry_points::{self, EntryPoint};
-use crate::naming::{self, ModuleName, NameSource, Overrides, Script};
-use crate::python;
-use crate::release_note;
-use crate::scaffold::{self, ModuleSpec};
-use crate::sphinx;
-use crate::text::LineIndex;
+use crate::project::entry_points::{self, EntryPoint};
+use crate::project::naming::{self, ModuleName, NameSource, Overrides, Script};
+use crate::project::release_note;
+use crate::project::scaffold::{self, ModuleSpec};
+use crate::project::sphinx;
+use crate::syntax::edit::Edit;
+use crate::syntax::python;
+use crate::syntax::text::LineIndex;
 
 /// The entry points declared by one project directory, with its configuration.
 pub(super) struct Project {
@@ -527,7 +527,7 @@ fn place(
             .map(|placement| (name.dotted.clone(), placement))
             .map_err(|problem| format!("{how}: {problem}"));
     }
-    let registry = crate::registry::lookup(script.name)
+    let registry = crate::project::registry::lookup(script.name)
         .and_then(|known| naming::parse_name(package, &known.module, NameSource::Registry).ok());
     let rule = naming::parse_name(package, rule, NameSource::Rule).ok();
     let the_package = naming::parse_name(package, "__init__", NameSource::Rule).ok();

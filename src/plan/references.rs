@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use super::{Applicability, Fix, FixEdit, Plan, Reference, Source};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::{self, Action, Context, Finding, ScriptMap};
-use crate::edit::Edit;
-use crate::python;
-use crate::scaffold;
-use crate::text::LineIndex;
+use crate::project::scaffold;
+use crate::syntax::edit::Edit;
+use crate::syntax::python;
+use crate::syntax::text::LineIndex;
 
 /// The scripts that modules this tool generated earlier say they replace (their docstring
 /// names them), with the module: after a migration the references left behind can still be found.

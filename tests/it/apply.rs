@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use wsgi_migrate::apply::apply;
+use wsgi_migrate::effects::apply::apply;
 use wsgi_migrate::plan::FileChange;
 
 use crate::support::read_tree;

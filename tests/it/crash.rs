@@ -2,7 +2,7 @@
 //! handle or by SIGKILL, leaves (after the next command) the tree byte for byte as before or as
 //! fully migrated, with no temporary file, backup or journal; and a file edited between planning
 //! and its replacement is never overwritten. The stops come from the test build's fault
-//! injection (`WSGI_MIGRATE_FAULT=N:ACTION`, see `src/apply.rs`).
+//! injection (`WSGI_MIGRATE_FAULT=N:ACTION`, see `src/effects/apply.rs`).
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -1,4 +1,4 @@
-//! Differential test of `wsgi_migrate::ini` against Python's `configparser`.
+//! Differential test of `wsgi_migrate::syntax::ini` against Python's `configparser`.
 //!
 //! Every file in `testdata/ini/` is read by `tests/python/configparser_dump.py` (a
 //! `RawConfigParser` with its defaults, as pbr uses) and by [`IniDocument::parse`]; both must
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use wsgi_migrate::ini::IniDocument;
+use wsgi_migrate::syntax::ini::IniDocument;
 
 /// `(section, [(key, value)])` in file order.
 type Sections = Vec<(String, Vec<(String, String)>)>;

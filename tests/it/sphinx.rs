@@ -1,10 +1,10 @@
-//! The `conf.py` edit checked by Python itself: every form `wsgi_migrate::sphinx` edits still
+//! The `conf.py` edit checked by Python itself: every form `wsgi_migrate::project::sphinx` edits still
 //! parses with `ast.parse` afterwards, and its `apidoc_excluded_paths` list is the old one plus
 //! `'wsgi'`, nothing lost, nothing merged. `python3` is required: without it the test fails.
 
 use std::process::Command;
 
-use wsgi_migrate::sphinx::{Exclusion, FORMS, exclude};
+use wsgi_migrate::project::sphinx::{Exclusion, FORMS, exclude};
 
 /// Prints the value of the last `apidoc_excluded_paths = [...]` assignment as JSON, or fails
 /// with a syntax error.
@@ -45,7 +45,7 @@ fn edited_conf_py_parses_and_gains_exactly_the_new_path() {
         let Exclusion::Edit(edit) = exclude(before, &["wsgi".to_owned()]) else {
             panic!("{before:?} is not edited");
         };
-        let after = wsgi_migrate::edit::apply_edits(before, &[edit]).unwrap();
+        let after = wsgi_migrate::syntax::edit::apply_edits(before, &[edit]).unwrap();
         assert_eq!(&after, expected);
         let mut list = python_list(before);
         list.push("wsgi".to_owned());

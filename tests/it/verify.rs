@@ -168,8 +168,11 @@ fn an_answer_without_a_status_line_is_bounded_in_bytes_and_time() {
     });
     let started = Instant::now();
     let stream = std::os::unix::net::UnixStream::connect(&socket).unwrap();
-    let answer =
-        wsgi_migrate::verify::status_line(stream, "/", Instant::now() + Duration::from_secs(30));
+    let answer = wsgi_migrate::effects::verify::status_line(
+        stream,
+        "/",
+        Instant::now() + Duration::from_secs(30),
+    );
     assert_eq!(
         answer,
         Err("the first 65536 bytes of the answer hold no status line".to_owned())
@@ -185,8 +188,11 @@ fn an_answer_without_a_status_line_is_bounded_in_bytes_and_time() {
     });
     let started = Instant::now();
     let stream = std::os::unix::net::UnixStream::connect(&socket).unwrap();
-    let answer =
-        wsgi_migrate::verify::status_line(stream, "/", Instant::now() + Duration::from_secs(1));
+    let answer = wsgi_migrate::effects::verify::status_line(
+        stream,
+        "/",
+        Instant::now() + Duration::from_secs(1),
+    );
     assert_eq!(answer, Err("no complete status line in time".to_owned()));
     assert!(started.elapsed() < Duration::from_secs(5));
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use wsgi_migrate::dialect::{Action, AppTarget, Context, DIALECTS, Dialect, Finding, ScriptMap};
-use wsgi_migrate::edit::{Edit, apply_edits};
+use wsgi_migrate::syntax::edit::{Edit, apply_edits};
 
 /// The fuzzer's bytes as text. Invalid UTF-8 becomes U+FFFD, a three-byte character, which
 /// exercises the character-boundary checks as a bonus.

@@ -5,8 +5,8 @@
 //! modules exist). No upstream project declared the group here; the report exists so that a
 //! project that did is not silently left half-migrated.
 
-use crate::entry_points::GROUP;
-use crate::text;
+use crate::project::entry_points::GROUP;
+use crate::syntax::text;
 
 /// The 1-based lines of `text` that mention the `wsgi_scripts` group.
 pub fn mentions(text: &str) -> Vec<usize> {

@@ -10,9 +10,9 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostic::Diagnostic;
-use crate::edit::Edit;
-use crate::entry_points::{EntryPoint, GROUP, parse_entry};
-use crate::ini::{IniDocument, IniOption, IniSection, LineKind};
+use crate::project::entry_points::{EntryPoint, GROUP, parse_entry};
+use crate::syntax::edit::Edit;
+use crate::syntax::ini::{IniDocument, IniOption, IniSection, LineKind};
 
 /// The sections an entry-point group can be declared in.
 pub const SECTIONS: [&str; 2] = ["entry_points", "options.entry_points"];
@@ -91,7 +91,7 @@ pub fn remove(text: &str, scripts: &BTreeSet<String>) -> Vec<Edit> {
     let mut edits = merge_overlapping(edits);
     // The first line's range starts before a byte order mark, which belongs to the file, not to
     // the line, and stays when that line goes.
-    let bom = crate::text::bom_len(text);
+    let bom = crate::syntax::text::bom_len(text);
     for edit in &mut edits {
         if edit.range.start < bom {
             edit.range.start = bom;
@@ -191,7 +191,7 @@ fn remove_option(doc: &IniDocument<'_>, section: &IniSection, option: &IniOption
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::apply_edits;
+    use crate::syntax::edit::apply_edits;
 
     fn remove_all(text: &str) -> String {
         let (entry_points, diagnostics) = read("setup.cfg", text);

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::plan::Plan;
-use crate::render;
+use crate::report::render;
 
 /// What happened (or, in a dry run, would happen) to a repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -15,8 +15,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::python;
-use crate::registry;
+use crate::project::registry;
+use crate::syntax::python;
 
 /// Where a module name came from, for messages and for the JSON report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,12 +13,12 @@ use std::path::Path;
 
 use anyhow::bail;
 
-use crate::apply;
-use crate::commit_message::{self, Part};
-use crate::git::{self, Repo, Staged};
+use crate::effects::apply;
+use crate::effects::git::{self, Repo, Staged};
 use crate::plan::join;
 use crate::plan::{EntryStatus, FileChange, Plan};
-use crate::release_note;
+use crate::project::release_note;
+use crate::report::commit_message::{self, Part};
 
 /// What to do with git once the plan is written.
 #[derive(Debug, Clone, Default)]

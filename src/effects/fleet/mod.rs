@@ -11,7 +11,7 @@
 //!    A repository whose plan fails writes no module, so the others are planned again without
 //!    its scripts.
 //! 3. **Commit**, one repository after another: branch `--topic` and one commit, exactly as
-//!    `apply --topic` makes them ([`crate::commit`]).
+//!    `apply --topic` makes them ([`crate::effects::commit`]).
 //! 4. **Push** (`--push`), `--batch` repositories at a time with `--sleep` seconds between.
 //!
 //! What a run leaves behind (the topic branch and its commit, the recorded base branch and the
@@ -32,12 +32,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 
-use crate::commit;
 use crate::dialect::{Action, AppTarget};
+use crate::effects::commit;
+use crate::effects::workspace::{self, Workspace};
 use crate::plan::{self, EntryStatus, FileChange, Options, Plan};
-use crate::render::{self, Paths, Style};
+use crate::report::render::{self, Paths, Style};
 use crate::script_map::{self, MapSource};
-use crate::workspace::{self, Workspace};
 
 pub use report::{Outcome, PushStatus, Pushed, Row};
 
@@ -496,7 +496,7 @@ fn decide(opened: &Opened, plan: &Plan, topic: &str, allow_dirty: bool) -> Decis
             .iter()
             .map(|change| change.path().to_owned())
             .collect();
-        if let Ok(Some(repo)) = crate::git::Repo::discover(opened.workspace.root())
+        if let Ok(Some(repo)) = crate::effects::git::Repo::discover(opened.workspace.root())
             && let Ok(prefix) = repo.relative(opened.workspace.root())
         {
             let touched: Vec<String> = touched

@@ -1,5 +1,5 @@
-//! The tree on disk: which files exist, and reading them. With [`crate::apply`] and
-//! [`crate::git`]-like layers, this is where the outside world is touched.
+//! The tree on disk: which files exist, and reading them. With [`crate::effects::apply`] and
+//! [`crate::effects::git`]-like layers, this is where the outside world is touched.
 //!
 //! In a git work tree the files are those git tracks or would track (untracked and not ignored),
 //! exactly what a commit can contain; a tracked file matching an ignore pattern is still there.
@@ -67,7 +67,7 @@ impl Workspace {
         if !metadata.is_dir() {
             bail!("`{}` is not a directory", root.display());
         }
-        let repo = crate::git::Repo::discover(root)?;
+        let repo = crate::effects::git::Repo::discover(root)?;
         let inside = match &repo {
             Some(repo) => Some((repo, repo.relative(root)?)),
             None => None,
@@ -157,7 +157,7 @@ impl Workspace {
                 }
                 let name = entry.file_name().to_string_lossy();
                 if !is_dir {
-                    return name != crate::journal::ROOT_NAME;
+                    return name != crate::effects::journal::ROOT_NAME;
                 }
                 if is_skipped_dir(&name) {
                     return false;
@@ -261,7 +261,7 @@ pub fn lock_trees(roots: &[PathBuf]) -> anyhow::Result<Vec<std::fs::File>> {
         let root = root
             .canonicalize()
             .with_context(|| format!("cannot open `{}`", root.display()))?;
-        let key = match crate::git::Repo::discover(&root) {
+        let key = match crate::effects::git::Repo::discover(&root) {
             Ok(Some(repo)) => repo.workdir().to_path_buf(),
             _ => root,
         };

@@ -1,13 +1,13 @@
 //! The commit message for a migration, in OpenStack's style: a subject of at most 50
 //! characters, then a body wrapped at 72 columns saying which modules were added, which entry
 //! points were removed and what deployments must change. Trailers (`Signed-off-by`, Gerrit's
-//! `Change-Id`) are added by [`crate::git`].
+//! `Change-Id`) are added by [`crate::effects::git`].
 
 use std::collections::BTreeSet;
 
 use crate::dialect::Action;
 use crate::plan::{EntryStatus, Plan};
-use crate::text::wrap;
+use crate::syntax::text::wrap;
 
 /// Which part of the migration a commit holds; `--split` makes one commit of each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use toml_edit::Document;
 
-const REGISTRY_TOML: &str = include_str!("../data/openstack-scripts.toml");
+const REGISTRY_TOML: &str = include_str!("../../data/openstack-scripts.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownScript {
@@ -78,8 +78,8 @@ fn parse(text: &str) -> Vec<KnownScript> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entry_points::Target;
-    use crate::python;
+    use crate::project::entry_points::Target;
+    use crate::syntax::python;
 
     #[test]
     fn registry_is_complete_and_valid() {

@@ -13,10 +13,10 @@ use std::collections::BTreeSet;
 use toml_edit::{Document, DocumentMut, Item, TableLike};
 
 use crate::diagnostic::Diagnostic;
-use crate::edit::Edit;
-use crate::entry_points::{EntryPoint, GROUP, Target};
-use crate::python;
-use crate::text::{self, Line, LineIndex};
+use crate::project::entry_points::{EntryPoint, GROUP, Target};
+use crate::syntax::edit::Edit;
+use crate::syntax::python;
+use crate::syntax::text::{self, Line, LineIndex};
 
 /// Every `wsgi_scripts` entry in `text`, and a diagnostic for each problem.
 pub fn read(file: &str, text: &str) -> (Vec<EntryPoint>, Vec<Diagnostic>) {
@@ -191,7 +191,7 @@ fn remove_table(text: &str) -> Option<Edit> {
     }
     let edit = Edit::delete(lines[first].start..lines[last].end);
     // The result must still be TOML without the group, or the caller falls back to toml_edit.
-    let after = crate::edit::apply_edits(text, std::slice::from_ref(&edit)).ok()?;
+    let after = crate::syntax::edit::apply_edits(text, std::slice::from_ref(&edit)).ok()?;
     let still_there = Document::parse(after.as_str())
         .ok()
         .map(|doc| group(doc.as_item()).is_some());
@@ -248,7 +248,7 @@ fn minimal_edit(before: &str, after: &str) -> Option<Edit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::apply_edits;
+    use crate::syntax::edit::apply_edits;
 
     const TABLE: &str = "[project]\nname = \"toy\"\n\n# The WSGI apps.\n[project.entry-points.wsgi_scripts]\ntoy-api = \"toy.app:init\"\n\n[project.scripts]\ntoy-manage = \"toy.cmd:main\"\n";
 

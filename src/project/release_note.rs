@@ -5,7 +5,7 @@
 //! The file name is `<slug>-<16 hex>.yaml` like reno's, but the hex is derived from the content
 //! rather than random, so that planning twice gives the same file and a second run adds nothing.
 
-use crate::text::wrap;
+use crate::syntax::text::wrap;
 
 /// What one project's migration did, for its notes.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! The rollback journal of an `apply`, so that a run stopped by SIGKILL, a crash or a power cut
 //! can be undone by the next one.
 //!
-//! It works like SQLite's rollback journal. Before the first file is touched, [`crate::apply`]
+//! It works like SQLite's rollback journal. Before the first file is touched, [`crate::effects::apply`]
 //! writes and fsyncs a journal naming every directory it will create, every temporary file,
 //! every backup and every target (and which targets are creations, with the hash of what will
 //! be written there). Only then are temporary files written and renamed into place. When every
@@ -85,7 +85,7 @@ pub struct Journal {
 pub fn location(root: &Path) -> anyhow::Result<PathBuf> {
     let root = std::path::absolute(root)
         .with_context(|| format!("cannot resolve `{}`", root.display()))?;
-    Ok(match crate::git::Repo::discover(&root)? {
+    Ok(match crate::effects::git::Repo::discover(&root)? {
         Some(repo) => std::path::absolute(repo.git_dir().join(GIT_DIR_NAME))?,
         None => root.join(ROOT_NAME),
     })
@@ -447,7 +447,7 @@ pub fn recover_at(path: &Path) -> anyhow::Result<Option<String>> {
         })?;
         format!(
             "an interrupted `apply` was rolled back ({} undone), its temporary files and backups removed",
-            crate::render::count(restored, "file change")
+            crate::report::render::count(restored, "file change")
         )
     };
     remove(&journals)?;
@@ -456,7 +456,7 @@ pub fn recover_at(path: &Path) -> anyhow::Result<Option<String>> {
 
 /// Recover every interrupted `apply` whose journal belongs to one of `roots` (see
 /// [`location`]), before anything reads the trees. With `locked`, the caller already holds the
-/// trees' locks ([`crate::workspace::lock_trees`]); otherwise they are taken, only when a
+/// trees' locks ([`crate::effects::workspace::lock_trees`]); otherwise they are taken, only when a
 /// journal is found, so that a journal of an `apply` still running is waited for, not undone.
 /// Returns one message per recovered run.
 pub fn recover_roots(roots: &[PathBuf], locked: bool) -> anyhow::Result<Vec<String>> {
@@ -476,7 +476,7 @@ pub fn recover_roots(roots: &[PathBuf], locked: bool) -> anyhow::Result<Vec<Stri
         Vec::new()
     } else {
         let dirs: Vec<PathBuf> = roots.iter().filter(|root| root.is_dir()).cloned().collect();
-        crate::workspace::lock_trees(&dirs)?
+        crate::effects::workspace::lock_trees(&dirs)?
     };
     let mut messages = Vec::new();
     for location in found {

@@ -16,7 +16,7 @@ pub mod setup_py;
 
 use std::fmt;
 
-use crate::python;
+use crate::syntax::python;
 
 /// The entry-point group PBR turned into WSGI scripts.
 pub const GROUP: &str = "wsgi_scripts";

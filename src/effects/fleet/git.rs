@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow};
 use git2::{BranchType, Direction, Oid, PushOptions, RemoteCallbacks, Repository};
 
-use crate::ini::IniDocument;
+use crate::syntax::ini::IniDocument;
 
 /// Why a repository is left alone, or what its topic branch holds.
 pub struct Inspection {

@@ -10,7 +10,7 @@
 //! by an expression, a name, concatenation, f-strings, two assignments) is refused with a
 //! manual finding that names its line, never guessed at.
 
-use crate::edit::Edit;
+use crate::syntax::edit::Edit;
 
 /// What `conf.py` needs so that the docs still build.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub fn exclude(conf: &str, paths: &[String]) -> Exclusion {
         ));
     }
     let line_of =
-        |index: usize| crate::text::LineIndex::new(conf).line_of(tokens[index].range.start);
+        |index: usize| crate::syntax::text::LineIndex::new(conf).line_of(tokens[index].range.start);
     let by_hand = |index: usize, why: &str| {
         Exclusion::Manual(format!(
             "`{NAME}` (line {}) {why}, which this tool does not edit: add {} to it by hand",
@@ -205,7 +205,7 @@ fn line_end(text: &str, at: usize) -> (usize, &str) {
     match text[at..].find(['\n', '\r']).map(|offset| at + offset) {
         Some(cr) if text[cr..].starts_with("\r\n") => (cr + 2, "\r\n"),
         Some(end) => (end + 1, &text[end..=end]),
-        None => (text.len(), crate::text::newline_style(text)),
+        None => (text.len(), crate::syntax::text::newline_style(text)),
     }
 }
 
@@ -478,7 +478,7 @@ pub const REFUSED: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::apply_edits;
+    use crate::syntax::edit::apply_edits;
 
     fn edited(conf: &str, paths: &[&str]) -> String {
         let paths: Vec<String> = paths.iter().map(|path| (*path).to_owned()).collect();

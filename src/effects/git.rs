@@ -112,7 +112,7 @@ impl Repo {
                 self.workdir.display()
             )
         })?;
-        crate::workspace::relative_path(relative)
+        crate::effects::workspace::relative_path(relative)
             .ok_or_else(|| anyhow!("`{}`: the path is not UTF-8", path.display()))
     }
 

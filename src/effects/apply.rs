@@ -1,6 +1,6 @@
 //! Writing a plan's changes to disk, all or nothing, and recoverably.
 //!
-//! The write is a journaled transaction (see [`crate::journal`]):
+//! The write is a journaled transaction (see [`crate::effects::journal`]):
 //!
 //! 1. Every target is resolved and checked (a plain relative path, no symbolic link on the way,
 //!    nothing where a new file goes, the content the plan read still there).
@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context as _, anyhow, bail};
 
-use crate::journal::{self, Record};
+use crate::effects::journal::{self, Record};
 use crate::plan::FileChange;
 
 /// The signal that asked this process to stop (0 for none).

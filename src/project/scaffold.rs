@@ -11,8 +11,8 @@
 //! <module>`, it takes `--port/-p`, `--host/-b` and hands the arguments after `--` to the
 //! application through `sys.argv` before building it.
 
-use crate::entry_points::Target;
-use crate::python;
+use crate::project::entry_points::Target;
+use crate::syntax::python;
 
 pub struct ModuleSpec<'a> {
     /// The scripts this module replaces, in declaration order.

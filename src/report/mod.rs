@@ -2,9 +2,12 @@
 //! (`path:line:col: CODE message`, what Zuul turns into Gerrit comments), JSON lines, GitHub
 //! workflow commands, GitLab Code Quality, SARIF 2.1.0 and JUnit XML.
 //!
-//! Like [`crate::render`], this only formats: the list is built from a [`Plan`] that is already
+//! Like [`crate::report::render`], this only formats: the list is built from a [`Plan`] that is already
 //! made, and every format is a pure function of it. Each finding keeps its stable [`Code`], so
 //! CI annotations, rule ids and fingerprints survive new releases.
+
+pub mod commit_message;
+pub mod render;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,7 +20,7 @@ use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::dialect::Action;
 use crate::plan::{Applicability, EntryStatus, FileChange, Plan};
-use crate::render::Paths;
+use crate::report::render::Paths;
 
 /// What a finding asks for, as the text views label it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -3,7 +3,7 @@
 //!
 //! The document keeps the original text and classifies every physical line; it never owns a copy
 //! of keys or values, only byte ranges into the text. Printing a document is therefore the text
-//! itself, and edits are byte splices built from the ranges (see [`crate::edit`]).
+//! itself, and edits are byte splices built from the ranges (see [`crate::syntax::edit`]).
 //!
 //! The rules mirror `RawConfigParser` with its defaults (what `pbr.util` uses):
 //! - `=` and `:` both delimit a key from its value; the first one on the line wins;
@@ -22,7 +22,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use crate::text::{self, Line};
+use crate::syntax::text::{self, Line};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineKind {
