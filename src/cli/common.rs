@@ -12,7 +12,6 @@ use super::Common;
 use crate::effects::workspace::{self, Workspace};
 use crate::plan::{self, Options, Plan};
 use crate::report::render::Paths;
-use crate::script_map;
 
 /// One scanned PATH with its plan.
 pub(super) struct Planned {
@@ -26,21 +25,7 @@ pub(super) fn options(
     common: &Common,
     release_notes: plan::ReleaseNotes,
 ) -> anyhow::Result<Options> {
-    let mut map = BTreeMap::new();
-    for file in &common.map_files {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read map file `{}`", file.display()))?;
-        match script_map::parse_map_file(&text) {
-            Ok(entries) => map.extend(entries),
-            Err(errors) => {
-                let listed: Vec<String> = errors
-                    .iter()
-                    .map(|(line, message)| format!("{}:{line}: {message}", file.display()))
-                    .collect();
-                anyhow::bail!("invalid map file\n{}", listed.join("\n"));
-            }
-        }
-    }
+    let map = crate::effects::workspace::read_map_files(&common.map_files)?;
     Ok(Options {
         names: common.names.iter().cloned().collect::<BTreeMap<_, _>>(),
         map,

@@ -421,6 +421,30 @@ impl Source for Workspace {
     }
 }
 
+/// The script-to-module maps of `--map FILE` flags, later files winning; a file that cannot be
+/// read or parsed is an error naming the file and each bad line.
+pub fn read_map_files(
+    files: &[std::path::PathBuf],
+) -> anyhow::Result<std::collections::BTreeMap<String, crate::dialect::AppTarget>> {
+    use anyhow::Context as _;
+    let mut map = std::collections::BTreeMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read map file `{}`", file.display()))?;
+        match crate::script_map::parse_map_file(&text) {
+            Ok(entries) => map.extend(entries),
+            Err(errors) => {
+                let listed: Vec<String> = errors
+                    .iter()
+                    .map(|(line, message)| format!("{}:{line}: {message}", file.display()))
+                    .collect();
+                anyhow::bail!("invalid map file\n{}", listed.join("\n"));
+            }
+        }
+    }
+    Ok(map)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

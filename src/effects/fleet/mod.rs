@@ -37,7 +37,7 @@ use crate::effects::commit;
 use crate::effects::workspace::{self, Workspace};
 use crate::plan::{self, EntryStatus, FileChange, Options, Plan};
 use crate::report::render::{self, Paths, Style};
-use crate::script_map::{self, MapSource};
+use crate::script_map::MapSource;
 
 pub use report::{Outcome, PushStatus, Pushed, Row};
 
@@ -377,21 +377,7 @@ fn repository_list(text: &str, base: &Path) -> Vec<PathBuf> {
 }
 
 fn options(args: &FleetArgs) -> anyhow::Result<Options> {
-    let mut map = BTreeMap::new();
-    for file in &args.map_files {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read map file `{}`", file.display()))?;
-        match script_map::parse_map_file(&text) {
-            Ok(entries) => map.extend(entries),
-            Err(errors) => {
-                let listed: Vec<String> = errors
-                    .iter()
-                    .map(|(line, message)| format!("{}:{line}: {message}", file.display()))
-                    .collect();
-                bail!("invalid map file\n{}", listed.join("\n"));
-            }
-        }
-    }
+    let map = crate::effects::workspace::read_map_files(&args.map_files)?;
     Ok(Options {
         names: args.names.iter().cloned().collect(),
         map,
