@@ -358,7 +358,10 @@ fn tracked_files_are_scanned_even_when_an_ignore_pattern_matches() {
     let output = wsgi_migrate_in(repo.path(), &["check", path(&repo)]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     let listing = stdout(&output);
-    assert!(listing.contains("etc/nova-api-uwsgi.ini:2:1:"), "{listing}");
+    assert!(
+        listing.contains("etc/nova-api-uwsgi.ini:2:22:"),
+        "{listing}"
+    );
     assert!(
         !listing.contains("etc/local.ini"),
         "an ignored untracked file is not part of the repository: {listing}"
@@ -474,7 +477,7 @@ fn a_tree_inside_an_ignored_directory_is_still_scanned() {
     let output = wsgi_migrate_in(repo.path(), &["check", nested.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     assert!(
-        stdout(&output).starts_with("uwsgi.ini:2:1: WM101 replace"),
+        stdout(&output).starts_with("uwsgi.ini:2:22: WM101 replace"),
         "{}",
         describe(&output)
     );

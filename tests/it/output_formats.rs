@@ -231,13 +231,13 @@ fn the_environment_chooses_the_format_and_the_flag_wins() {
     };
     let github = with_env(&["check", "corpus-glance"]);
     assert!(
-        stdout(&github).starts_with("::error file=httpd/glance-api-uwsgi.ini,line=18,col=1,"),
+        stdout(&github).starts_with("::error file=httpd/glance-api-uwsgi.ini,line=18,col=28,"),
         "{}",
         describe(&github)
     );
     let concise = with_env(&["check", "--output-format", "concise", "corpus-glance"]);
     assert!(
-        stdout(&concise).starts_with("httpd/glance-api-uwsgi.ini:18:1: WM101 "),
+        stdout(&concise).starts_with("httpd/glance-api-uwsgi.ini:18:28: WM101 "),
         "{}",
         describe(&concise)
     );

@@ -85,7 +85,7 @@ fn check_reports_only_the_files_it_is_given() {
     assert_eq!(ini_only.status.code(), Some(1), "{}", describe(&ini_only));
     assert_eq!(
         stdout(&ini_only),
-        "httpd/glance-api-uwsgi.ini:18:1: WM101 replace `wsgi-file = /usr/local/bin/glance-wsgi-api` with `module = glance.wsgi.api:application`\n\
+        "httpd/glance-api-uwsgi.ini:18:28: WM101 replace `wsgi-file = /usr/local/bin/glance-wsgi-api` with `module = glance.wsgi.api:application`\n\
          httpd/glance-api-uwsgi.ini:18:1: WM902 Glance's own documentation says Glance does not fully work under mod_wsgi or \
          uWSGI's HTTP mode (no chunked transfer encoding, and image import breaks): check that uploads and imports work in \
          this deployment, or serve glance-api another way\n"

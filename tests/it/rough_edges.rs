@@ -122,7 +122,7 @@ fn check_file_plans_the_repository_that_contains_it() {
     );
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     assert!(
-        stdout(&output).starts_with("plain/httpd/glance-api-uwsgi.ini:18:1: WM101 replace"),
+        stdout(&output).starts_with("plain/httpd/glance-api-uwsgi.ini:18:28: WM101 replace"),
         "{}",
         describe(&output)
     );
@@ -274,7 +274,7 @@ fn kept_entry_points_are_not_called_gone() {
         &["check", "--keep-entry-points", "--show-ok", "."],
     );
     let text = stdout(&output);
-    assert!(text.contains("doc/source/user/wsgi.rst:8:1:"), "{text}");
+    assert!(text.contains("doc/source/user/wsgi.rst:17:"), "{text}");
     assert!(!text.contains("no longer exists"), "{text}");
 }
 
