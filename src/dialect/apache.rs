@@ -221,7 +221,7 @@ fn classify(
                 );
             }
             message.push_str(&mod_wsgi_choices(text, path, script, map));
-            let finding = Finding::manual(start, script, message);
+            let finding = Finding::manual(start, script, message).with_code(Code::ScriptLoad);
             return if map.is_glance(script) {
                 finding.warn(GLANCE_WARNING.to_owned())
             } else {

@@ -187,14 +187,21 @@ impl Dialect for Yaml {
                     findings.push(Finding::ok(at, script, bare_name_message(script)));
                     continue;
                 }
-                findings.push(Finding::manual(
-                    at,
-                    script,
-                    format!(
-                        "a block scalar (embedded config text) mentions `{script}`; {}",
-                        hint(&before, at, script, map)
-                    ),
-                ));
+                findings.push(
+                    Finding::manual(
+                        at,
+                        script,
+                        format!(
+                            "a block scalar (embedded config text) mentions `{script}`; {}",
+                            hint(&before, at, script, map)
+                        ),
+                    )
+                    .with_code(if in_directive {
+                        Code::ScriptLoad
+                    } else {
+                        Code::ScriptReference
+                    }),
+                );
                 continue;
             }
             if document
