@@ -449,7 +449,7 @@ fn apply_groups_and_wraps_what_is_left_for_a_person() {
         "{text}"
     );
     assert!(
-        text.contains("      6 manual WM301 [apache] mod_wsgi cannot load"),
+        text.contains("      6 manual WM101 [apache] mod_wsgi cannot load"),
         "{text}"
     );
     assert!(!text.contains("keystone:6: manual:"), "{text}");
