@@ -55,13 +55,32 @@ pub static DIALECTS: &[&dyn Dialect] = &[
     &other::Other,
 ];
 
-/// Words without which no file holds a directive: a file that loads a script nobody named
-/// must still be read. Every directive key or helper spells one of them (`wsgi-file`,
-/// `wsgi_file`, `WSGIScriptAlias`, `UWSGI_WSGI_FILE`, `%PUBLICWSGI%`, `write_uwsgi_config`, a
-/// `FOO_WSGI` variable, gunicorn's application argument). The search is a byte search, so case
-/// matters; `module` and `mount` are too common alone and matter only in uWSGI contexts, which
-/// say `uwsgi`.
-pub const DIRECTIVE_KEYWORDS: &[&str] = &["wsgi", "WSGI", "gunicorn"];
+/// Words without which no file holds a directive (a place where a server or deployment tool is
+/// told which WSGI application to load), whatever script it names: a file holding one is decoded
+/// and read even when it names no script the map knows, so that loads of unknown scripts are
+/// found. The search is a byte search, so case matters. `module`, `mount` and `wsgi` are too
+/// common alone; they matter in uWSGI contexts, which say `uwsgi`.
+pub const DIRECTIVE_KEYWORDS: &[&str] = &[
+    // uWSGI in every syntax (`[uwsgi]`, `uwsgi --wsgi-file`, `iniset ... uwsgi`), the variables
+    // it reads (`UWSGI_WSGI_FILE`) and DevStack's (`FOO_UWSGI`, `write_uwsgi_config`).
+    "uwsgi",
+    "UWSGI",
+    "wsgi-file",
+    "wsgi_file",
+    "wsgi-script",
+    "wsgi_script",
+    // mod_wsgi (`WSGIScriptAlias` also covers `WSGIScriptAliasMatch`), and the `%PUBLICWSGI%`
+    // placeholders DevStack's Apache templates are filled through.
+    "WSGIScriptAlias",
+    "WSGI%",
+    // DevStack and other variables that hold the application (`MONASCA_LOG_API_WSGI=`).
+    "_WSGI",
+    // openstack-ansible's service dicts.
+    "wsgi_name",
+    "wsgi_path",
+    // gunicorn's application argument.
+    "gunicorn",
+];
 
 /// Whether `text` may hold a directive at all: a cheap test before reading it as one.
 pub fn may_hold_directives(text: &str) -> bool {

@@ -282,24 +282,29 @@ pub(super) fn scan_references(
     // A directive that loads a source file is rewritten to its module when a planned tree holds
     // that file and it defines `application`: look up the few files such directives name, and
     // read those files again with the modules known.
-    let loaded: Vec<String> = texts
+    let mut scanned: Vec<Vec<Finding>> = texts
         .iter()
-        .flat_map(|(path, dialect, text)| dialect.scan(path, text, map, &context))
-        .filter_map(|finding| finding.loads_file)
+        .map(|(path, dialect, text)| dialect.scan(path, text, map, &context))
+        .collect();
+    let loaded: Vec<String> = scanned
+        .iter()
+        .flatten()
+        .filter_map(|finding| finding.loads_file.clone())
         .collect();
     let files = source_modules(source, &loaded);
-    let with_files;
-    let map = if files.is_empty() {
-        map
-    } else {
-        with_files = map.clone().with_files(files);
-        &with_files
-    };
-    for (path, dialect, text) in &texts {
+    if !files.is_empty() {
+        let with_files = map.clone().with_files(files);
+        for ((path, dialect, text), findings) in texts.iter().zip(&mut scanned) {
+            if findings.iter().any(|finding| finding.loads_file.is_some()) {
+                *findings = dialect.scan(path, text, &with_files, &context);
+            }
+        }
+    }
+    for ((path, dialect, text), findings) in texts.iter().zip(scanned) {
         let index = LineIndex::new(text);
         let ignored = ignore_comments(text, &index);
         let skip_file = text.contains(SKIP_FILE);
-        for mut finding in dialect.scan(path, text, map, &context) {
+        for mut finding in findings {
             let line = index.line_of(finding.offset);
             if let Some(warning) = finding.warning.take() {
                 plan.diagnostics
