@@ -242,7 +242,7 @@ fn shipped_scripts(sources: &[&dyn Source]) -> BTreeSet<String> {
     let mut shipped = BTreeSet::new();
     for source in sources {
         for path in source.files() {
-            if file_name(path) != "setup.cfg" {
+            if !path.ends_with("setup.cfg") || file_name(path) != "setup.cfg" {
                 continue;
             }
             let Ok(text) = source.read(path) else {

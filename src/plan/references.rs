@@ -28,7 +28,9 @@ pub(super) fn generated_modules(source: &dyn Source) -> Vec<(String, String)> {
 /// replaces.
 pub(super) fn generated_module_files(source: &dyn Source) -> Vec<(String, String, Vec<String>)> {
     let mut found = Vec::new();
-    for path in source.files() {
+    // Only `<package>/wsgi/<module>.py` files can be generated modules: a substring test first,
+    // so that most paths are not split at all.
+    for path in source.files().iter().filter(|path| path.contains("/wsgi/")) {
         let parts: Vec<&str> = path.split('/').collect();
         let [.., package, "wsgi", module_file] = parts.as_slice() else {
             continue;
