@@ -75,33 +75,22 @@ pub struct Check {
     pub detail: String,
 }
 
-/// The module a uWSGI ini file loads (`module` or its alias `wsgi` in `[uwsgi]`), without the
-/// `:application` attribute.
+/// The module a uWSGI ini file loads (`module` or its alias `wsgi` in `[uwsgi]` or a
+/// `[uwsgi:NAME]` section), without the `:application` attribute. The ini is read by the uWSGI
+/// dialect's own reader, so that `verify` and `scan` agree on what a config loads.
 pub fn config_module(ini: &str) -> Option<String> {
-    let mut in_uwsgi = false;
-    for line in ini.lines() {
-        let line = line.trim();
-        if let Some(section) = line
-            .strip_prefix('[')
-            .and_then(|rest| rest.strip_suffix(']'))
-        {
-            in_uwsgi = section == "uwsgi";
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        if in_uwsgi && matches!(key.trim(), "module" | "wsgi") {
-            let value = value.trim();
-            return Some(
-                value
-                    .split_once(':')
-                    .map_or(value, |(module, _)| module)
-                    .to_owned(),
-            );
-        }
-    }
-    None
+    use crate::dialect::uwsgi_ini::{is_uwsgi_section, settings};
+    settings(ini)
+        .into_iter()
+        .filter(|setting| !setting.commented && is_uwsgi_section(setting.section))
+        .find(|setting| matches!(&ini[setting.key.clone()], "module" | "wsgi"))
+        .map(|setting| {
+            let value = &ini[setting.value];
+            value
+                .split_once(':')
+                .map_or(value, |(module, _)| module)
+                .to_owned()
+        })
 }
 
 /// Whether Ctrl-C or SIGTERM arrived: the remaining modules are not checked.
@@ -627,6 +616,12 @@ mod tests {
         assert_eq!(
             super::config_module("[uwsgi]\nwsgi-file = /usr/bin/x\n"),
             None
+        );
+        // As the uWSGI dialect reads it: a named section, and no commented-out setting.
+        assert_eq!(
+            super::config_module("[uwsgi:api]\n# module = old:app\nmodule = toy.wsgi.api\n")
+                .as_deref(),
+            Some("toy.wsgi.api")
         );
     }
 }
