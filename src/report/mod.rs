@@ -227,20 +227,31 @@ pub fn sort(findings: &mut [Finding]) {
 
 /// Give each `rewrite` finding the lines `apply` replaces around it.
 fn attach_fixes(findings: &mut [Finding], plan: &Plan) {
-    let mut by_file: BTreeMap<&str, Vec<Replacement>> = BTreeMap::new();
+    // References carry their own fix; the lines of a file change stand in for the rest (entry
+    // points, the docs exclusion). Only their files are diffed: a diff of a large file full of
+    // rewritten references would cost more than the whole scan.
+    let needs_lines = |finding: &Finding| {
+        finding.kind == Kind::Rewrite && finding.line != 0 && finding.applicability.is_none()
+    };
+    let wanted: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .filter(|finding| needs_lines(finding))
+        .map(|finding| finding.file.as_str())
+        .collect();
+    let mut by_file: BTreeMap<String, Vec<Replacement>> = BTreeMap::new();
     for change in &plan.changes {
         if let FileChange::Modify {
             path,
             before,
             after,
         } = change
+            && wanted.contains(path.as_str())
         {
-            by_file.insert(path, replacements(before, after));
+            by_file.insert(path.clone(), replacements(before, after));
         }
     }
     for finding in findings.iter_mut() {
-        // References carry their own fix; the lines of a file change stand in for the rest.
-        if finding.kind != Kind::Rewrite || finding.line == 0 || finding.applicability.is_some() {
+        if !needs_lines(finding) {
             continue;
         }
         if let Some(replacements) = by_file.get(finding.file.as_str()) {
