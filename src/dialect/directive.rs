@@ -24,7 +24,7 @@
 use std::ops::Range;
 
 use crate::code::Code;
-use crate::dialect::{Finding, GLANCE_WARNING, ScriptMap};
+use crate::dialect::{Finding, GLANCE_WARNING, LoadedFile, ScriptMap};
 use crate::project::registry;
 use crate::syntax::edit::Edit;
 use crate::syntax::python;
@@ -510,7 +510,10 @@ fn in_tree_file(directive: &Directive, path: &str, map: &ScriptMap, at: usize) -
         return None;
     }
     Some(Finding {
-        loads_file: Some(path.to_owned()),
+        loads_file: Some(LoadedFile {
+            path: path.to_owned(),
+            rewritable: directive.rewrite.is_some(),
+        }),
         ..in_tree_load(directive, path, map, at)
     })
 }

@@ -146,6 +146,14 @@ pub enum Action {
     Ok,
 }
 
+/// A source file a directive loads, as written, and whether the directive can be rewritten to
+/// load a module instead (mod_wsgi's cannot).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedFile {
+    pub path: String,
+    pub rewritable: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// Byte offset of the reference in the file; the planner turns it into a line.
@@ -162,7 +170,7 @@ pub struct Finding {
     pub warning: Option<String>,
     /// The source file a directive loads, as written (`$FOO_DIR/foo/api/app.py`), for the
     /// planner to look up in the planned trees.
-    pub loads_file: Option<String>,
+    pub loads_file: Option<LoadedFile>,
 }
 
 impl Finding {
@@ -373,8 +381,9 @@ impl ScriptMap {
     }
 
     /// The same map, knowing which module files of the planned trees define `application`.
-    pub fn with_files(self, files: BTreeMap<String, String>) -> ScriptMap {
-        ScriptMap { files, ..self }
+    pub fn with_files(mut self, files: BTreeMap<String, String>) -> ScriptMap {
+        self.files.extend(files);
+        self
     }
 
     /// The module a directive's file path loads, when a planned tree holds that file and it

@@ -402,7 +402,8 @@ fn finish(source: &dyn Source, draft: Draft, map: &ScriptMap) -> Plan {
         creates,
         ..
     } = draft;
-    scan_references(source, map, &mut plan, &mut edits);
+    let planned: BTreeSet<String> = creates.keys().cloned().collect();
+    scan_references(source, &planned, map, &mut plan, &mut edits);
 
     for (path, file_edits) in edits {
         let Ok(before) = source.read(&path) else {
@@ -568,6 +569,47 @@ mod tests {
             plan.changes
                 .iter()
                 .any(|change| change.path() == "toy/wsgi/api.py")
+        );
+    }
+
+    #[test]
+    fn an_in_tree_wsgi_file_moves_to_a_module_unless_mod_wsgi_loads_it() {
+        let files = [
+            ("quokka/__init__.py", Ok("")),
+            ("quokka/api/__init__.py", Ok("")),
+            (
+                "quokka/api/app.wsgi",
+                Ok("from quokka.api import app\n\napplication = app.load_app()\n"),
+            ),
+            (
+                "devstack/settings",
+                Ok("QUOKKA_UWSGI=$QUOKKA_DIR/quokka/api/app.wsgi\n"),
+            ),
+        ];
+        let plan = build(&Memory::new(&files), &Options::default());
+        assert!(plan.changes.iter().any(|change| matches!(
+            change,
+            FileChange::Rename { from, to, .. }
+                if from == "quokka/api/app.wsgi" && to == "quokka/wsgi/api.py"
+        )));
+        assert!(plan.changes.iter().any(|change| matches!(
+            change,
+            FileChange::Modify { after, .. } if after == "QUOKKA_UWSGI=quokka.wsgi.api:application\n"
+        )));
+        // Apache loads the same file: it stays where it is, and both are left to a person.
+        let mut with_apache = files.to_vec();
+        with_apache.push((
+            "httpd/quokka.conf",
+            Ok("<VirtualHost *:80>\n    WSGIScriptAlias / /opt/stack/quokka/quokka/api/app.wsgi\n</VirtualHost>\n"),
+        ));
+        let plan = build(&Memory::new(&with_apache), &Options::default());
+        assert!(plan.changes.is_empty(), "{:?}", plan.changes);
+        assert_eq!(
+            plan.references
+                .iter()
+                .filter(|reference| reference.action == Action::Manual)
+                .count(),
+            2
         );
     }
 

@@ -1,11 +1,11 @@
 //! The references side of a plan: which files mention a script, read in parallel and decided
 //! from their bytes first, and what each dialect finds in them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Applicability, Fix, FixEdit, Plan, Reference, Source};
+use super::{Applicability, FileChange, Fix, FixEdit, Plan, Reference, Source};
 use crate::diagnostic::Diagnostic;
-use crate::dialect::{self, Action, Context, Finding, ScriptMap};
+use crate::dialect::{self, Action, Context, Finding, LoadedFile, ScriptMap};
 use crate::project::scaffold;
 use crate::syntax::edit::Edit;
 use crate::syntax::python;
@@ -250,6 +250,77 @@ fn source_modules(source: &dyn Source, loaded: &[String]) -> BTreeMap<String, St
     modules
 }
 
+/// The `.wsgi` files of the tree's packages that its own configs point a WSGI server at, each
+/// becoming a `<pkg>.wsgi.<server>` module: when the file already is a module that defines
+/// `application` with absolute imports, it moves (a rename, which keeps its history) to
+/// `<pkg>/wsgi/<server>.py`, `<server>` being its directory's name (`quokka/api/app.wsgi` is
+/// `quokka.wsgi.api`). Each comes with its path, the module and the changes that make it; a file
+/// that cannot move (its target exists or is planned, it is no such module, or a config that can
+/// only load a file, mod_wsgi's, loads it) stays a `manual` finding.
+fn in_tree_wsgi_files(
+    source: &dyn Source,
+    loaded: &[String],
+    kept: &[String],
+    planned: &BTreeSet<String>,
+) -> Vec<(String, String, Vec<FileChange>)> {
+    let files = source.files();
+    let mut found = Vec::new();
+    let mut targets = BTreeSet::new();
+    for path in files.iter().filter(|path| path.ends_with(".wsgi")) {
+        let names = |values: &[String]| {
+            values
+                .iter()
+                .any(|value| value == path || value.ends_with(&format!("/{path}")))
+        };
+        if !names(loaded) || names(kept) {
+            continue;
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        let [package, .., directory, file] = parts.as_slice() else {
+            continue;
+        };
+        let stem = file.trim_end_matches(".wsgi");
+        let server = if directory == package {
+            stem
+        } else {
+            directory
+        };
+        let root_is_package = files.contains(&format!("{package}/__init__.py"));
+        if !root_is_package || !python::is_identifier(package) || !python::is_identifier(server) {
+            continue;
+        }
+        let target = format!("{package}/wsgi/{server}.py");
+        let init = format!("{package}/wsgi/__init__.py");
+        let flat = format!("{package}/wsgi.py");
+        if files.contains(&target)
+            || planned.contains(&target)
+            || files.contains(&flat)
+            || !targets.insert(target.clone())
+        {
+            continue;
+        }
+        let Ok(text) = source.read(path) else {
+            continue;
+        };
+        if !python::defines_application(&text) || python::relative_import_line(&text).is_some() {
+            continue;
+        }
+        let mut changes = vec![FileChange::Rename {
+            from: path.clone(),
+            to: target,
+            contents: text,
+        }];
+        if !files.contains(&init) && !planned.contains(&init) {
+            changes.push(FileChange::Create {
+                path: init,
+                contents: String::new(),
+            });
+        }
+        found.push((path.clone(), format!("{package}.wsgi.{server}"), changes));
+    }
+    found
+}
+
 /// The 1-based column, in characters, of `offset`.
 fn column(text: &str, index: &LineIndex, offset: usize) -> usize {
     let start = index.line_start(offset);
@@ -271,6 +342,7 @@ fn fix_edit(text: &str, index: &LineIndex, edit: &Edit) -> FixEdit {
 /// Find every reference in the files the dialects claim.
 pub(super) fn scan_references(
     source: &dyn Source,
+    planned: &BTreeSet<String>,
     map: &ScriptMap,
     plan: &mut Plan,
     edits: &mut BTreeMap<String, Vec<Edit>>,
@@ -288,12 +360,23 @@ pub(super) fn scan_references(
         .iter()
         .map(|(path, dialect, text)| dialect.scan(path, text, map, &context))
         .collect();
-    let loaded: Vec<String> = scanned
+    let loads: Vec<LoadedFile> = scanned
         .iter()
         .flatten()
         .filter_map(|finding| finding.loads_file.clone())
         .collect();
-    let files = source_modules(source, &loaded);
+    let loaded: Vec<String> = loads.iter().map(|load| load.path.clone()).collect();
+    // A file that some config can only load as a file (mod_wsgi) is never moved.
+    let pinned_files: Vec<String> = loads
+        .iter()
+        .filter(|load| !load.rewritable)
+        .map(|load| load.path.clone())
+        .collect();
+    let mut files = source_modules(source, &loaded);
+    for (path, module, changes) in in_tree_wsgi_files(source, &loaded, &pinned_files, planned) {
+        files.insert(path, module);
+        plan.changes.extend(changes);
+    }
     if !files.is_empty() {
         let with_files = map.clone().with_files(files);
         for ((path, dialect, text), findings) in texts.iter().zip(&mut scanned) {

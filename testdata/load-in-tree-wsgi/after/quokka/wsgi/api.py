@@ -1,0 +1,3 @@
+from quokka.api import app
+
+application = app.load_app()
