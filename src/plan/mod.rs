@@ -596,6 +596,25 @@ mod tests {
             change,
             FileChange::Modify { after, .. } if after == "QUOKKA_UWSGI=quokka.wsgi.api:application\n"
         )));
+        // A file that builds what an entry point builds is replaced by its module.
+        let mut with_entry = files.to_vec();
+        with_entry.push((
+            "setup.cfg",
+            Ok("[entry_points]\nwsgi_scripts =\n    quokka-api = quokka.api.app:load_app\n"),
+        ));
+        let plan = build(&Memory::new(&with_entry), &Options::default());
+        assert!(
+            !plan
+                .changes
+                .iter()
+                .any(|change| matches!(change, FileChange::Rename { .. })),
+            "{:?}",
+            plan.changes
+        );
+        assert!(plan.changes.iter().any(|change| matches!(
+            change,
+            FileChange::Modify { after, .. } if after == "QUOKKA_UWSGI=quokka.wsgi.api:application\n"
+        )));
         // Apache loads the same file: it stays where it is, and both are left to a person.
         let mut with_apache = files.to_vec();
         with_apache.push((

@@ -251,7 +251,8 @@ fn source_modules(source: &dyn Source, loaded: &[String]) -> BTreeMap<String, St
 }
 
 /// The `.wsgi` files of the tree's packages that its own configs point a WSGI server at, each
-/// becoming a `<pkg>.wsgi.<server>` module: when the file already is a module that defines
+/// becoming a `<pkg>.wsgi.<server>` module. When it builds what an entry point builds, it is
+/// replaced by that entry point's module. Otherwise, when the file is a module that defines
 /// `application` with absolute imports, it moves (a rename, which keeps its history) to
 /// `<pkg>/wsgi/<server>.py`, `<server>` being its directory's name (`quokka/api/app.wsgi` is
 /// `quokka.wsgi.api`). Each comes with its path, the module and the changes that make it; a file
@@ -262,6 +263,7 @@ fn in_tree_wsgi_files(
     loaded: &[String],
     kept: &[String],
     planned: &BTreeSet<String>,
+    built: &BTreeMap<String, String>,
 ) -> Vec<(String, String, Vec<FileChange>)> {
     let files = source.files();
     let mut found = Vec::new();
@@ -272,7 +274,19 @@ fn in_tree_wsgi_files(
                 .iter()
                 .any(|value| value == path || value.ends_with(&format!("/{path}")))
         };
-        if !names(loaded) || names(kept) {
+        if !names(loaded) {
+            continue;
+        }
+        let Ok(text) = source.read(path) else {
+            continue;
+        };
+        // A file that builds what an entry point builds is replaced by that entry point's
+        // module (aodh's `api/app.wsgi` and its `aodh-api` script): its loads go there.
+        if let Some(module) = python::application_call(&text).and_then(|call| built.get(&call)) {
+            found.push((path.clone(), module.clone(), Vec::new()));
+            continue;
+        }
+        if names(kept) {
             continue;
         }
         let parts: Vec<&str> = path.split('/').collect();
@@ -299,9 +313,6 @@ fn in_tree_wsgi_files(
         {
             continue;
         }
-        let Ok(text) = source.read(path) else {
-            continue;
-        };
         if !python::defines_application(&text) || python::relative_import_line(&text).is_some() {
             continue;
         }
@@ -373,7 +384,15 @@ pub(super) fn scan_references(
         .map(|load| load.path.clone())
         .collect();
     let mut files = source_modules(source, &loaded);
-    for (path, module, changes) in in_tree_wsgi_files(source, &loaded, &pinned_files, planned) {
+    // The applications the tree's entry points build, by the dotted callable, with their module.
+    let built: BTreeMap<String, String> = plan
+        .entry_points
+        .iter()
+        .filter_map(|entry| Some((entry.target.replace(':', "."), entry.module.clone()?)))
+        .collect();
+    for (path, module, changes) in
+        in_tree_wsgi_files(source, &loaded, &pinned_files, planned, &built)
+    {
         files.insert(path, module);
         plan.changes.extend(changes);
     }
