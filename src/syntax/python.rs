@@ -94,19 +94,28 @@ pub fn application_call(source: &str) -> Option<String> {
         if !is_dotted_path(called) {
             return None;
         }
-        let (head, tail) = called
-            .split_once('.')
-            .map_or((called, None), |(head, tail)| (head, Some(tail)));
-        let resolved = imports
-            .iter()
-            .rev()
-            .find(|(local, _)| local == head)
-            .map_or(head, |(_, full)| full.as_str());
-        Some(match tail {
-            Some(tail) => format!("{resolved}.{tail}"),
-            None => resolved.to_owned(),
-        })
+        Some(resolve_call(called, &imports, None))
     })
+}
+
+/// The dotted path `called` names, its first part resolved through `imports`; a name not
+/// imported is `local.name` when the caller's module is given, else itself.
+fn resolve_call(called: &str, imports: &[(String, String)], local: Option<&str>) -> String {
+    let (head, tail) = called
+        .split_once('.')
+        .map_or((called, None), |(head, tail)| (head, Some(tail)));
+    let resolved = imports
+        .iter()
+        .rev()
+        .find(|(name, _)| name == head)
+        .map_or_else(
+            || local.map_or_else(|| head.to_owned(), |module| format!("{module}.{head}")),
+            |(_, full)| full.clone(),
+        );
+    match tail {
+        Some(tail) => format!("{resolved}.{tail}"),
+        None => resolved,
+    }
 }
 
 /// Local name to dotted path for every `import` and `from ... import` line of `source`.
@@ -254,18 +263,7 @@ pub fn function_calls(source: &str, module: &str, function: &str) -> Vec<String>
             if !is_dotted_path(called) {
                 continue;
             }
-            let (head, tail) = called
-                .split_once('.')
-                .map_or((called, None), |(head, tail)| (head, Some(tail)));
-            let resolved = imports
-                .iter()
-                .rev()
-                .find(|(local, _)| local == head)
-                .map_or_else(|| format!("{module}.{head}"), |(_, full)| full.clone());
-            calls.push(match tail {
-                Some(tail) => format!("{resolved}.{tail}"),
-                None => resolved,
-            });
+            calls.push(resolve_call(called, &imports, Some(module)));
         }
     }
     calls
