@@ -615,6 +615,28 @@ mod tests {
             change,
             FileChange::Modify { after, .. } if after == "QUOKKA_UWSGI=quokka.wsgi.api:application\n"
         )));
+        // The same for a `.py` file: replaced by the entry point's module, never moved.
+        let py = [
+            ("quokka/__init__.py", Ok("")),
+            ("quokka/api/__init__.py", Ok("")),
+            (
+                "quokka/api/server.py",
+                Ok("from quokka.api import app\n\napplication = app.load_app()\n"),
+            ),
+            (
+                "etc/uwsgi.ini",
+                Ok("[uwsgi]\nwsgi-file = /opt/quokka/quokka/api/server.py\n"),
+            ),
+            (
+                "setup.cfg",
+                Ok("[entry_points]\nwsgi_scripts =\n    quokka-api = quokka.api.app:load_app\n"),
+            ),
+        ];
+        let plan = build(&Memory::new(&py), &Options::default());
+        assert!(plan.changes.iter().any(|change| matches!(
+            change,
+            FileChange::Modify { after, .. } if after == "[uwsgi]\nmodule = quokka.wsgi.api:application\n"
+        )));
         // Apache loads the same file: it stays where it is, and both are left to a person.
         let mut with_apache = files.to_vec();
         with_apache.push((

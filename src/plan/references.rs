@@ -210,8 +210,13 @@ fn read_candidate<'s>(
 
 /// The modules of `source` that directives load as files (`$FOO_DIR/foo/api/app.py`, written
 /// any way that ends in the file's path inside its package), by that path: files of a package
-/// (every directory up to the import root holds `__init__.py`) that define `application`.
-fn source_modules(source: &dyn Source, loaded: &[String]) -> BTreeMap<String, String> {
+/// (every directory up to the import root holds `__init__.py`) that define `application`, or
+/// the entry point's module when the file builds what an entry point builds.
+fn source_modules(
+    source: &dyn Source,
+    loaded: &[String],
+    built: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let mut modules = BTreeMap::new();
     if loaded.is_empty() {
         return modules;
@@ -243,7 +248,11 @@ fn source_modules(source: &dyn Source, loaded: &[String]) -> BTreeMap<String, St
         let Ok(text) = source.read(path) else {
             continue;
         };
-        if python::defines_application(&text) {
+        // A file that builds what an entry point builds is replaced by that entry point's
+        // module; any other is loaded as the module it is (other code may import it).
+        if let Some(module) = python::application_call(&text).and_then(|call| built.get(&call)) {
+            modules.insert(module_parts.join("/") + ".py", module.clone());
+        } else if python::defines_application(&text) {
             modules.insert(module_parts.join("/") + ".py", module_parts.join("."));
         }
     }
@@ -383,13 +392,13 @@ pub(super) fn scan_references(
         .filter(|load| !load.rewritable)
         .map(|load| load.path.clone())
         .collect();
-    let mut files = source_modules(source, &loaded);
     // The applications the tree's entry points build, by the dotted callable, with their module.
     let built: BTreeMap<String, String> = plan
         .entry_points
         .iter()
         .filter_map(|entry| Some((entry.target.replace(':', "."), entry.module.clone()?)))
         .collect();
+    let mut files = source_modules(source, &loaded, &built);
     for (path, module, changes) in
         in_tree_wsgi_files(source, &loaded, &pinned_files, planned, &built)
     {
