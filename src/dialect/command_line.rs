@@ -780,18 +780,6 @@ impl<'t> Command<'t> {
         })
     }
 
-    /// Whether the uWSGI invocation serves HTTP itself.
-    fn http_mode(&self) -> bool {
-        let Some(uwsgi) = self.uwsgi else {
-            return false;
-        };
-        (uwsgi + 1..self.words.len()).any(|index| {
-            let word = self.word(index);
-            let option = word.split_once('=').map_or(word, |(option, _)| option);
-            HTTP_OPTIONS.contains(&option)
-        })
-    }
-
     fn finding(&self, index: usize, mention: &Mention<'_>, map: &ScriptMap) -> Finding {
         let text = self.text;
         let script = mention.script;
@@ -935,33 +923,15 @@ impl<'t> Command<'t> {
                 value: value.clone(),
                 closing: None,
             }),
-            sibling_modules: self.module_values(),
-            http_mode: self.http_mode(),
+            sibling_modules: self
+                .modules
+                .iter()
+                .map(|module| (*module).to_owned())
+                .collect(),
+            http_mode: self.http_mode,
             ..Directive::new(&self.text[key], value, Loads::File)
         };
         directive::decide(&directive, self.text, map)
-    }
-
-    /// The modules the uWSGI invocation loads with `--module` or `-w`.
-    fn module_values(&self) -> Vec<String> {
-        let Some(uwsgi) = self.uwsgi else {
-            return Vec::new();
-        };
-        (uwsgi + 1..self.words.len())
-            .filter_map(|index| {
-                let word = self.word(index);
-                if MODULE_OPTIONS.contains(&word) {
-                    self.words
-                        .get(index + 1)
-                        .map(|_| self.word(index + 1).to_owned())
-                } else {
-                    ["--module=", "--wsgi="]
-                        .iter()
-                        .find_map(|prefix| word.strip_prefix(prefix))
-                        .map(str::to_owned)
-                }
-            })
-            .collect()
     }
 
     /// The directives of this command whose value names no script the map knows: a uWSGI file
