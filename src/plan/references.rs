@@ -341,21 +341,49 @@ fn in_tree_wsgi_files(
     found
 }
 
-/// The 1-based column, in characters, of `offset`.
-fn column(text: &str, index: &LineIndex, offset: usize) -> usize {
-    let start = index.line_start(offset);
-    text.get(start..offset)
-        .map_or(1, |before| before.chars().count() + 1)
+/// 1-based columns, in characters, of offsets in one text. Counting from the start of the
+/// line for every finding would make a file that is one long line (a Markdown paragraph full of
+/// mentions) quadratic, so the count goes on from the last offset asked for when the next one
+/// is further along the same line, as findings mostly are.
+struct Columns<'t> {
+    text: &'t str,
+    index: &'t LineIndex,
+    /// The last offset asked for, and its column.
+    last: Option<(usize, usize)>,
 }
 
-/// An edit as line and column positions.
-fn fix_edit(text: &str, index: &LineIndex, edit: &Edit) -> FixEdit {
-    FixEdit {
-        start_line: index.line_of(edit.range.start),
-        start_column: column(text, index, edit.range.start),
-        end_line: index.line_of(edit.range.end),
-        end_column: column(text, index, edit.range.end),
-        content: edit.replacement.clone(),
+impl<'t> Columns<'t> {
+    fn new(text: &'t str, index: &'t LineIndex) -> Columns<'t> {
+        Columns {
+            text,
+            index,
+            last: None,
+        }
+    }
+
+    fn of(&mut self, offset: usize) -> usize {
+        let line_start = self.index.line_start(offset);
+        let (from, column) = match self.last {
+            Some((at, column)) if line_start <= at && at <= offset => (at, column),
+            _ => (line_start, 1),
+        };
+        let column = self
+            .text
+            .get(from..offset)
+            .map_or(column, |between| column + between.chars().count());
+        self.last = Some((offset, column));
+        column
+    }
+
+    /// An edit as line and column positions.
+    fn edit(&mut self, edit: &Edit) -> FixEdit {
+        FixEdit {
+            start_line: self.index.line_of(edit.range.start),
+            start_column: self.of(edit.range.start),
+            end_line: self.index.line_of(edit.range.end),
+            end_column: self.of(edit.range.end),
+            content: edit.replacement.clone(),
+        }
     }
 }
 
@@ -415,6 +443,7 @@ pub(super) fn scan_references(
     }
     for ((path, dialect, text), findings) in texts.iter().zip(scanned) {
         let index = LineIndex::new(text);
+        let mut columns = Columns::new(text, &index);
         let ignored = ignore_comments(text, &index);
         let skip_file = text.contains(SKIP_FILE);
         for mut finding in findings {
@@ -451,6 +480,7 @@ pub(super) fn scan_references(
                     ..finding
                 };
             }
+            let column = columns.of(finding.offset);
             let fix = (!finding.edits.is_empty()).then(|| Fix {
                 applicability: if finding.action == Action::Rewrite {
                     Applicability::Safe
@@ -460,7 +490,7 @@ pub(super) fn scan_references(
                 edits: finding
                     .edits
                     .iter()
-                    .map(|edit| fix_edit(text, &index, edit))
+                    .map(|edit| columns.edit(edit))
                     .collect(),
             });
             if finding.action == Action::Rewrite {
@@ -472,7 +502,7 @@ pub(super) fn scan_references(
             plan.references.push(Reference {
                 file: (*path).clone(),
                 line,
-                column: column(text, &index, finding.offset),
+                column,
                 code: finding.code,
                 dialect: dialect.name(),
                 script: finding.script,
@@ -487,6 +517,18 @@ pub(super) fn scan_references(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_count_characters_in_any_order() {
+        let text = "é x y\nab";
+        let index = LineIndex::new(text);
+        let mut columns = Columns::new(text, &index);
+        assert_eq!(columns.of(3), 3); // `x`, after `é` (two bytes) and a space
+        assert_eq!(columns.of(5), 5); // `y`, counted on from `x`
+        assert_eq!(columns.of(0), 1); // backwards: counted from the line's start again
+        assert_eq!(columns.of(7), 1); // `a`, on the next line
+        assert_eq!(columns.of(8), 2);
+    }
     use crate::code::Code;
 
     /// Whether the one line `line` carries an ignore comment that covers `code`.
