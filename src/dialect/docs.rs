@@ -46,9 +46,11 @@ impl Dialect for Docs {
                 }
             }
         }
+        // Looked up by a binary search: a page of many directives and mentions stays linear.
+        handled.sort_by_key(|range| range.start);
         for mention in map.mentions(text) {
             let (start, script) = (mention.range.start, mention.script);
-            if handled.iter().any(|range| range.contains(&start)) {
+            if crate::syntax::text::holding(&handled, &mention.range).is_some() {
                 continue;
             }
             if history {
