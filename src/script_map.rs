@@ -216,6 +216,16 @@ pub fn to_json(entries: &BTreeMap<String, MapEntry>) -> String {
         .unwrap_or_default()
 }
 
+/// A `--name SCRIPT=MODULE` flag's value, as the commands and the fleet take it.
+pub fn parse_name_flag(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((script, module)) if !script.is_empty() && !module.is_empty() => {
+            Ok((script.to_owned(), module.to_owned()))
+        }
+        _ => Err(format!("`{value}` is not SCRIPT=MODULE")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

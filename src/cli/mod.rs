@@ -180,7 +180,7 @@ pub struct Common {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Choose the module for a script: SERVER or PACKAGE.wsgi.SERVER (repeatable).
-    #[arg(long = "name", value_name = "SCRIPT=MODULE", value_parser = parse_name_flag)]
+    #[arg(long = "name", value_name = "SCRIPT=MODULE", value_parser = crate::script_map::parse_name_flag)]
     pub names: Vec<(String, String)>,
     /// Keep the wsgi_scripts entry points for a cycle of overlap.
     #[arg(long)]
@@ -241,15 +241,6 @@ pub enum OutputFormat {
     Sarif,
     /// JUnit XML, one test case per finding.
     Junit,
-}
-
-fn parse_name_flag(value: &str) -> Result<(String, String), String> {
-    match value.split_once('=') {
-        Some((script, module)) if !script.is_empty() && !module.is_empty() => {
-            Ok((script.to_owned(), module.to_owned()))
-        }
-        _ => Err(format!("`{value}` is not SCRIPT=MODULE")),
-    }
 }
 
 /// Parse the command line, run it, and return the exit code.

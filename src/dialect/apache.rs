@@ -343,13 +343,8 @@ fn directive_name(directive: &str) -> &'static str {
 }
 
 /// What to do where mod_wsgi loads a script whose module is `spec`: mod_wsgi needs a file.
-pub(crate) fn mod_wsgi_advice(script: &str, map: &ScriptMap, spec: &str) -> String {
-    let module = map.module(script).unwrap_or_default();
-    format!(
-        "mod_wsgi cannot load a module path. Choose: (a) keep loading a file and install a shim at the script's path containing `#!/usr/bin/env python3` and `{}`; (b) load the module's installed file {} (the directory depends on the Python version and install layout); (c) serve `{spec}` with uWSGI or gunicorn behind mod_proxy_uwsgi/mod_proxy_http",
-        import_line(map, script),
-        module_file(module, "<site-packages>")
-    )
+pub(crate) fn mod_wsgi_advice(script: &str, map: &ScriptMap, _spec: &str) -> String {
+    mod_wsgi_message("the script's path", script, map)
 }
 
 /// Whether the mention at `start` ends a path token that begins after `floor`.
@@ -369,14 +364,19 @@ fn directive_display(directive: &str) -> &'static str {
 
 /// The §3.4 choices, made concrete for one script at `path` (as written in the config).
 fn mod_wsgi_choices(text: &str, path: &str, script: &str, map: &ScriptMap) -> String {
-    let module = map.module(script).unwrap_or_default();
-    let spec = map.app_spec(script).unwrap_or_default();
     let shown = match resolve_template(text, path) {
         Some(resolved) => format!("`{path}` (`{resolved}`)"),
         None => format!("`{path}`"),
     };
+    mod_wsgi_message(&shown, script, map)
+}
+
+/// The §3.4 choices for a mod_wsgi load of `script`, with a shim at `shim_at`.
+fn mod_wsgi_message(shim_at: &str, script: &str, map: &ScriptMap) -> String {
+    let module = map.module(script).unwrap_or_default();
+    let spec = map.app_spec(script).unwrap_or_default();
     format!(
-        "mod_wsgi cannot load a module path. Choose: (a) keep this line and install a shim at {shown} containing `#!/usr/bin/env python3` and `{}`; (b) point it (and the matching `<Directory>`/`WSGIImportScript`) at the module's installed file {} (the directory depends on the Python version and install layout); (c) serve `{spec}` with uWSGI or gunicorn behind mod_proxy_uwsgi/mod_proxy_http",
+        "mod_wsgi cannot load a module path. Choose: (a) keep this line and install a shim at {shim_at} containing `#!/usr/bin/env python3` and `{}`; (b) point it (and the matching `<Directory>`/`WSGIImportScript`) at the module's installed file {} (the directory depends on the Python version and install layout); (c) serve `{spec}` with uWSGI or gunicorn behind mod_proxy_uwsgi/mod_proxy_http",
         import_line(map, script),
         module_file(module, "<site-packages>")
     )

@@ -174,6 +174,15 @@ const SERVERS: [&str; 9] = [
     "uvicorn",
 ];
 
+/// Whether a directive's value (`$FOO_DIR/foo/api/app.py`, `/opt/stack/foo/foo/api/app.py`)
+/// names `file`, a path inside a planned tree (`foo/api/app.py`): the value is the path, or ends
+/// with it after a `/`.
+pub fn names_file(value: &str, file: &str) -> bool {
+    value
+        .strip_suffix(file)
+        .is_some_and(|dir| dir.is_empty() || dir.ends_with('/'))
+}
+
 /// The argument of a `$(which x)`-style lookup, which finds the script on the PATH.
 fn lookup_argument(value: &str) -> Option<&str> {
     ["$(which ", "$(type -p ", "$(command -v ", "`which "]

@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use crate::dialect::directive::{self, Directive, Loads};
-use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
+use crate::dialect::{Context, Dialect, Finding, ScriptMap};
 use crate::syntax::text;
 
 pub struct Docs;
@@ -61,11 +61,7 @@ impl Dialect for Docs {
                 ));
                 continue;
             }
-            let from = path_start(text, start);
-            if from < start
-                && is_script_path(&text[from..start])
-                && super::looks_installed(text, mention.range.clone())
-            {
+            if super::is_installed_path(text, mention.range.clone()) {
                 let spec = map.app_spec(script).unwrap_or_default();
                 findings.push(Finding::manual(start, script, advice(script, map, &spec)));
             } else {

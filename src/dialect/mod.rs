@@ -391,12 +391,7 @@ impl ScriptMap {
     pub fn file_module(&self, path: &str) -> Option<&str> {
         self.files
             .iter()
-            .find(|(file, _)| {
-                path == file.as_str()
-                    || path
-                        .strip_suffix(file.as_str())
-                        .is_some_and(|dir| dir.ends_with('/'))
-            })
+            .find(|(file, _)| directive::names_file(path, file))
             .map(|(_, module)| module.as_str())
     }
 
@@ -553,6 +548,14 @@ pub fn looks_installed(text: &str, range: Range<usize>) -> bool {
         || ["$(which ", "$(type -p ", "$(command -v "]
             .iter()
             .any(|lookup| text[..range.start].ends_with(lookup))
+}
+
+/// Whether the mention at `range` is a path to the installed script (`/usr/bin/x`,
+/// `$X_BIN_DIR/x`, `cgi-bin/x`): a directory leads to it, and it is an install directory, not a
+/// host (`http://x`), a log directory or a charm store name (`cs:noble/x`).
+pub fn is_installed_path(text: &str, range: Range<usize>) -> bool {
+    let from = path_start(text, range.start);
+    from < range.start && is_script_path(&text[from..range.start]) && looks_installed(text, range)
 }
 
 /// The last component of a `/`-separated relative path, the way the plan names files.

@@ -17,7 +17,7 @@
 use std::ops::Range;
 
 use crate::dialect::apache::{import_line, module_file};
-use crate::dialect::{Context, Dialect, Finding, ScriptMap, is_script_path, path_start};
+use crate::dialect::{Context, Dialect, Finding, ScriptMap, path_start};
 
 pub struct Other;
 
@@ -76,11 +76,8 @@ impl Dialect for Other {
             .into_iter()
             .map(|mention| {
                 let (start, script) = (mention.range.start, mention.script);
-                let from = path_start(text, start);
                 // A path outside an install directory (`cs:noble/x`, `../x`) is a name too.
-                let is_path = from < start
-                    && is_script_path(&text[from..start])
-                    && super::looks_installed(text, mention.range.clone());
+                let is_path = super::is_installed_path(text, mention.range.clone());
                 if !is_path && prose.iter().any(|range| range.contains(&start)) {
                     return Finding::ok(
                         start,

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Applicability, FileChange, Fix, FixEdit, Plan, Reference, Source};
 use crate::diagnostic::Diagnostic;
+use crate::dialect::directive::names_file;
 use crate::dialect::{self, Action, Context, Finding, LoadedFile, ScriptMap};
 use crate::project::scaffold;
 use crate::syntax::edit::Edit;
@@ -214,21 +215,18 @@ fn read_candidate<'s>(
 /// the entry point's module when the file builds what an entry point builds.
 fn source_modules(
     source: &dyn Source,
-    loaded: &[String],
+    loads: &[LoadedFile],
     built: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let mut modules = BTreeMap::new();
-    if loaded.is_empty() {
+    if loads.is_empty() {
         return modules;
     }
     for path in source.files() {
         let Some(stem) = path.strip_suffix(".py") else {
             continue;
         };
-        if !loaded
-            .iter()
-            .any(|value| value == path || value.ends_with(&format!("/{path}")))
-        {
+        if !loads.iter().any(|load| names_file(&load.path, path)) {
             continue;
         }
         // The module starts below the first directory, going up, without `__init__.py`.
@@ -269,8 +267,7 @@ fn source_modules(
 /// only load a file, mod_wsgi's, loads it) stays a `manual` finding.
 fn in_tree_wsgi_files(
     source: &dyn Source,
-    loaded: &[String],
-    kept: &[String],
+    loads: &[LoadedFile],
     planned: &BTreeSet<String>,
     built: &BTreeMap<String, String>,
 ) -> Vec<(String, String, Vec<FileChange>)> {
@@ -278,14 +275,12 @@ fn in_tree_wsgi_files(
     let mut found = Vec::new();
     let mut targets = BTreeSet::new();
     for path in files.iter().filter(|path| path.ends_with(".wsgi")) {
-        let names = |values: &[String]| {
-            values
-                .iter()
-                .any(|value| value == path || value.ends_with(&format!("/{path}")))
-        };
-        if !names(loaded) {
+        let mut loading = loads.iter().filter(|load| names_file(&load.path, path));
+        let Some(first) = loading.next() else {
             continue;
-        }
+        };
+        // A config that can only load a file (mod_wsgi) pins it where it is.
+        let pinned = !first.rewritable || loading.any(|load| !load.rewritable);
         let Ok(text) = source.read(path) else {
             continue;
         };
@@ -295,7 +290,7 @@ fn in_tree_wsgi_files(
             found.push((path.clone(), module.clone(), Vec::new()));
             continue;
         }
-        if names(kept) {
+        if pinned {
             continue;
         }
         let parts: Vec<&str> = path.split('/').collect();
@@ -413,23 +408,14 @@ pub(super) fn scan_references(
         .flatten()
         .filter_map(|finding| finding.loads_file.clone())
         .collect();
-    let loaded: Vec<String> = loads.iter().map(|load| load.path.clone()).collect();
-    // A file that some config can only load as a file (mod_wsgi) is never moved.
-    let pinned_files: Vec<String> = loads
-        .iter()
-        .filter(|load| !load.rewritable)
-        .map(|load| load.path.clone())
-        .collect();
     // The applications the tree's entry points build, by the dotted callable, with their module.
     let built: BTreeMap<String, String> = plan
         .entry_points
         .iter()
         .filter_map(|entry| Some((entry.target.replace(':', "."), entry.module.clone()?)))
         .collect();
-    let mut files = source_modules(source, &loaded, &built);
-    for (path, module, changes) in
-        in_tree_wsgi_files(source, &loaded, &pinned_files, planned, &built)
-    {
+    let mut files = source_modules(source, &loads, &built);
+    for (path, module, changes) in in_tree_wsgi_files(source, &loads, planned, &built) {
         files.insert(path, module);
         plan.changes.extend(changes);
     }

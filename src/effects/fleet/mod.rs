@@ -52,7 +52,7 @@ pub struct FleetArgs {
     #[arg(long = "repos", value_name = "FILE")]
     pub repos_file: Option<PathBuf>,
     /// Choose the module for a script: SERVER or PACKAGE.wsgi.SERVER (repeatable).
-    #[arg(long = "name", value_name = "SCRIPT=MODULE", value_parser = parse_name_flag)]
+    #[arg(long = "name", value_name = "SCRIPT=MODULE", value_parser = crate::script_map::parse_name_flag)]
     pub names: Vec<(String, String)>,
     /// Read script-to-module mappings from a TOML `[scripts]` table (repeatable).
     #[arg(long = "map", value_name = "FILE")]
@@ -106,15 +106,6 @@ pub struct FleetArgs {
 pub enum FleetFormat {
     Text,
     Json,
-}
-
-fn parse_name_flag(value: &str) -> Result<(String, String), String> {
-    match value.split_once('=') {
-        Some((script, module)) if !script.is_empty() && !module.is_empty() => {
-            Ok((script.to_owned(), module.to_owned()))
-        }
-        _ => Err(format!("`{value}` is not SCRIPT=MODULE")),
-    }
 }
 
 /// One repository of the fleet, as the user named it.
