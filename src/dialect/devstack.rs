@@ -104,6 +104,11 @@ impl Dialect for Devstack {
                 line.content,
                 default_value(line.content, assignment.value.clone()),
             )];
+            if !value.contains('/') && !directive::is_templated(value) && value.contains('.') {
+                context
+                    .module_variables
+                    .insert(assignment.name.to_owned(), value.to_owned());
+            }
             if let Some((script, _)) = map
                 .iter()
                 .find(|(_, target)| value == target.spec() || value == target.module)
@@ -471,8 +476,12 @@ fn removed_name_mismatch(
         .get(&app_names_key(path, conf))
         .or_else(|| context.uwsgi_app_names.get(&app_names_key(path, "")))?;
     let arg = call.args.get(1)?;
-    let name = shell::unquote(&line[arg.clone()]);
-    if name.is_empty() || name.contains(['$', '/', ':']) || written.contains(name) {
+    let word = shell::unquote(&line[arg.clone()]);
+    // A variable holding a module path gives DevStack that path as the name.
+    let name = shell::variable_reference(&line[arg.clone()])
+        .and_then(|variable| context.module_variables.get(variable))
+        .map_or(word, String::as_str);
+    if name.is_empty() || name.contains(['$', '/']) || written.contains(name) {
         return None;
     }
     let names: Vec<String> = written.iter().map(|name| format!("`{name}`")).collect();
@@ -902,6 +911,19 @@ mod tests {
                 .all(|finding| finding.code != Code::DevstackAppName),
             "{after}"
         );
+    }
+
+    #[test]
+    fn a_module_path_given_as_the_removed_name_is_reported() {
+        // ironic's plugin: the variable became a module path, and the removal still passes it.
+        let text = "IRONIC_UWSGI=${IRONIC_UWSGI:-ironic.wsgi:application}\nremove_uwsgi_config \"$IRONIC_UWSGI_CONF\" \"$IRONIC_UWSGI\"\nwrite_uwsgi_config \"$IRONIC_UWSGI_CONF\" \"$IRONIC_UWSGI\" \"/baremetal\" \"\" \"ironic-api\"\n";
+        let (_, findings) = run(text);
+        let mismatch: Vec<&Finding> = findings
+            .iter()
+            .filter(|finding| finding.code == Code::DevstackAppName)
+            .collect();
+        assert_eq!(mismatch.len(), 1, "{findings:?}");
+        assert!(mismatch[0].message.contains("`ironic.wsgi:application`"));
     }
 
     #[test]

@@ -240,6 +240,9 @@ pub struct Context {
     /// passes to `write_uwsgi_config`, derived or explicit: `remove_uwsgi_config` must be given
     /// one of them, or the Apache site is never disabled.
     pub uwsgi_app_names: BTreeMap<String, BTreeSet<String>>,
+    /// DevStack variables that hold a module path (`IRONIC_UWSGI=ironic.wsgi:application`), with
+    /// it: given to `remove_uwsgi_config` as the name, that path is the name DevStack uses.
+    pub module_variables: BTreeMap<String, String>,
     /// Ansible roles (by path) whose service dicts load a mapped application; the lines of the
     /// role that read the dict's old keys must change with it.
     pub roles_loading_scripts: BTreeSet<String>,
